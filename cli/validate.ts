@@ -1,0 +1,13 @@
+/** pnpm validate — schema and cross-customer checks only; writes nothing. */
+import pc from 'picocolors';
+import { loadFleet } from '../fleet/load.ts';
+import { allServers } from '../fleet/model.ts';
+import { parseCli, printProblems, resolvePaths } from './cli-options.ts';
+
+const { values } = parseCli({});
+const result = await loadFleet(resolvePaths(values));
+if (!result.ok) {
+  printProblems(result.problems);
+  process.exit(1);
+}
+console.log(`${pc.green('✓')} ${result.fleet.customers.length} customers, ${allServers(result.fleet).length} servers: valid`);

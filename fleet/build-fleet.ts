@@ -1,0 +1,180 @@
+/**
+ * Validation and derivation: from what customer files and the fleet config export, to the Fleet model,
+ * or to the complete list of problems.
+ */
+import { mcpType, mcpTypeNames, type McpType } from '../mcp-types/index.ts';
+import { ALL_PROFILE } from './profiles.ts';
+import { customerSchema, type Customer } from '../schema/customer.ts';
+import { DNS_LABEL, DNS_LABEL_MAX } from '../schema/fields.ts';
+import { fleetConfigSchema, type FleetConfig } from '../schema/fleet-config.ts';
+import { compare } from './compare.ts';
+import type { Fleet, FleetCustomer, FleetServer } from './model.ts';
+import { allocatePorts, type PortAllocation } from './ports.ts';
+import { problemsFromZod, type Problem } from './problem.ts';
+import { objectKeysAt } from './schema-keys.ts';
+
+/** What one customer module exported, before validation. */
+export interface CustomerSource {
+  /** Customer id: the file name without extension. */
+  id: string;
+  /** File path relative to the repo root, for messages. */
+  file: string;
+  exported: unknown;
+}
+
+export interface FleetInput {
+  customers: CustomerSource[];
+  /** What the fleet config module exported (undefined: all defaults). */
+  config?: unknown;
+  configFile?: string;
+  /** The previous port allocation (out/ports.lock.json), so ports stay stable. */
+  previousPorts?: PortAllocation;
+}
+
+export type FleetResult = { ok: true; fleet: Fleet } | { ok: false; problems: Problem[] };
+
+/** Hostnames a server is reached by, on every target; the loopback names cover the published port. */
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1'];
+
+/** Compose profile names taken by types and by the whole fleet; a customer profile must not shadow them. */
+const RESERVED_IDS = new Set<string>([...mcpTypeNames, ALL_PROFILE]);
+
+export function buildFleet(input: FleetInput): FleetResult {
+  const problems: Problem[] = [];
+  const configFile = input.configFile ?? 'fleet.config.ts';
+  const parsedConfig = fleetConfigSchema.safeParse(input.config);
+  if (!parsedConfig.success) {
+    problems.push(...problemsFromZod(configFile, parsedConfig.error, (path, value) => objectKeysAt(fleetConfigSchema, path, value), input.config));
+  }
+
+  const valid: Array<{ source: CustomerSource; customer: Customer }> = [];
+  for (const source of [...input.customers].sort((a, b) => compare(a.id, b.id))) {
+    if (!DNS_LABEL.test(source.id) || source.id.length > DNS_LABEL_MAX) {
+      problems.push({
+        file: source.file,
+        path: '',
+        message: `file name "${source.id}" is not a valid customer id: rename the file to a lowercase DNS label (a-z, 0-9, "-"), e.g. customers/acme-eu.ts`,
+      });
+    }
+    if (RESERVED_IDS.has(source.id)) {
+      problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (it names a compose profile for a type or the whole fleet); rename the file` });
+    }
+    const parsed = customerSchema.safeParse(source.exported);
+    if (parsed.success) valid.push({ source, customer: parsed.data });
+    else problems.push(...problemsFromZod(source.file, parsed.error, (path, value) => objectKeysAt(customerSchema, path, value), source.exported));
+  }
+  if (!parsedConfig.success) return { ok: false, problems };
+  const config = parsedConfig.data;
+
+  const keys = valid.flatMap(({ source, customer }) => customer.mcpServers.map((s) => `${source.id}/${s.name ?? s.type}`));
+  const { ports, exhausted } = allocatePorts(keys, input.previousPorts ?? {}, config.ports);
+  for (const key of exhausted) {
+    problems.push({ file: configFile, path: 'ports', message: `no free host port left in ${config.ports.base}-${config.ports.max} for ${key}; widen ports.max` });
+  }
+
+  const customers = valid.map(({ source, customer }) => deriveCustomer(source, customer, config, ports));
+  problems.push(...crossCustomerProblems(customers));
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, fleet: { customers, config, ports } };
+}
+
+function deriveCustomer(source: CustomerSource, customer: Customer, config: FleetConfig, ports: PortAllocation): FleetCustomer {
+  const id = source.id;
+  return {
+    id,
+    file: source.file,
+    name: customer.name,
+    host: customer.host,
+    description: customer.description ?? customer.host,
+    network: `mcp-${id}`,
+    namespace: `mcp-${id}`,
+    servers: customer.mcpServers.map((server) => deriveServer(id, server, config, ports)),
+  };
+}
+
+function deriveServer(customerId: string, server: Customer['mcpServers'][number], config: FleetConfig, ports: PortAllocation): FleetServer {
+  const type = mcpType(server.type) as McpType;
+  const override = config.types[server.type as keyof typeof config.types] ?? {};
+  const name = server.name ?? server.type;
+  const key = `${customerId}/${name}`;
+  const serviceName = name === server.type ? `mcp-${server.type}-${customerId}` : `mcp-${server.type}-${customerId}-${name}`;
+  const namespace = `mcp-${customerId}`;
+  const hostPort = ports[key] ?? 0;
+  const env = [...type.env(server), ...Object.entries(override.env ?? {}).sort(([a], [b]) => compare(a, b)).map(([n, value]) => ({ name: n, value }))];
+  const kubernetesHost = `${serviceName}.${namespace}.svc.cluster.local`;
+  const hostnames = [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, kubernetesHost, ...LOOPBACK_NAMES];
+  return {
+    customerId,
+    type: server.type,
+    name,
+    key,
+    serviceName,
+    hostPort,
+    containerPort: type.containerPort,
+    path: type.path,
+    transport: type.transport,
+    image: withRegistry(override.image ?? type.image, config.imageRegistry),
+    ...(type.buildContext && !override.image && { buildContext: type.buildContext }),
+    args: override.args ?? type.args({ containerPort: type.containerPort, hostnames }),
+    env,
+    credentials: env.flatMap((entry) => ('credential' in entry ? [entry.credential] : [])),
+    resources: { ...type.resources, ...config.resources, ...override.resources },
+    health: type.health,
+    runtimeConfig: type.runtimeConfig(server),
+    composeUrl: `http://${serviceName}:${type.containerPort}${type.path}`,
+    kubernetesUrl: `http://${kubernetesHost}:${type.containerPort}${type.path}`,
+    localUrl: `http://127.0.0.1:${hostPort}${type.path}`,
+    ...(server.description !== undefined && { description: server.description }),
+  };
+}
+
+/** Rewrites an image reference to come from `registry`, dropping the public registry host if it names one. */
+function withRegistry(image: string, registry: string | undefined): string {
+  if (!registry) return image;
+  const [first, ...rest] = image.split('/');
+  const hasRegistryHost = rest.length > 0 && /[.:]|^localhost$/.test(first!);
+  return `${registry}/${hasRegistryHost ? rest.join('/') : image}`;
+}
+
+function crossCustomerProblems(customers: FleetCustomer[]): Problem[] {
+  const problems: Problem[] = [];
+  const displayNames = new Map<string, FleetCustomer>();
+  const serviceNames = new Map<string, FleetCustomer>();
+  const variables = new Map<string, FleetCustomer>();
+  for (const customer of customers) {
+    const folded = customer.name.toLocaleLowerCase('en');
+    const sameName = displayNames.get(folded);
+    if (sameName) problems.push({ file: customer.file, path: 'name', message: `display name "${customer.name}" is already used by ${sameName.file}; names must be unique (case-insensitive)` });
+    else displayNames.set(folded, customer);
+
+    if (customer.namespace.length > DNS_LABEL_MAX) {
+      problems.push({ file: customer.file, path: '', message: `namespace "${customer.namespace}" is longer than ${DNS_LABEL_MAX} characters; shorten the file name (customer id)` });
+    }
+    customer.servers.forEach((server, index) => {
+      const path = `mcpServers[${index}]`;
+      if (server.serviceName.length > DNS_LABEL_MAX) {
+        problems.push({
+          file: customer.file,
+          path,
+          message: `service name "${server.serviceName}" is ${server.serviceName.length} characters, over the DNS limit of ${DNS_LABEL_MAX}; shorten the customer id or the server name`,
+        });
+      }
+      const clash = serviceNames.get(server.serviceName);
+      if (clash && clash !== customer) {
+        problems.push({ file: customer.file, path, message: `service name "${server.serviceName}" is also generated for ${clash.file}; rename this server or the customer file` });
+      } else serviceNames.set(server.serviceName, customer);
+
+      for (const credential of new Set(server.credentials.map((c) => c.variable))) {
+        const owner = variables.get(credential);
+        if (owner && owner !== customer) {
+          problems.push({
+            file: customer.file,
+            path,
+            message: `credential variable ${credential} is also used by ${owner.file}; each customer needs its own variables (e.g. suffix it with _${customer.id.toUpperCase().replaceAll('-', '_')})`,
+          });
+        } else variables.set(credential, customer);
+      }
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,62 @@
+/**
+ * out/docker-compose.mcps.yml: one service per customer × server (seed's Option B), each on its
+ * customer's own network, published on 127.0.0.1 only, with credentials as `${VAR:?…}` interpolation.
+ */
+import YAML from 'yaml';
+import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
+import { ALL_PROFILE } from '../fleet/profiles.ts';
+import { GENERATED_MARKER, type Generator } from './generator.ts';
+
+export const COMPOSE_FILE = 'docker-compose.mcps.yml';
+/** The credentials file compose reads, relative to the repo root; its template is out/env/. */
+const CREDENTIALS_HINT = 'set it in mcp_credentials.env (template out/env/mcp_credentials.env.example)';
+
+/** Compose interpolates `$` in every value; `$$` is a literal dollar. */
+export const escapeInterpolation = (value: string): string => value.replaceAll('$', '$$$$');
+
+function service(customer: FleetCustomer, server: FleetServer): Record<string, unknown> {
+  const environment = Object.fromEntries(
+    server.env.map((entry) =>
+      'credential' in entry
+        ? [entry.name, `\${${entry.credential.variable}:?${entry.credential.variable} is missing: ${CREDENTIALS_HINT}}`]
+        : [entry.name, escapeInterpolation(entry.value)],
+    ),
+  );
+  return {
+    image: server.image,
+    ...(server.buildContext && { build: { context: `../${server.buildContext}` } }),
+    ...(server.args.length > 0 && { command: server.args.map(escapeInterpolation) }),
+    environment,
+    ports: [`127.0.0.1:${server.hostPort}:${server.containerPort}`],
+    networks: [customer.network],
+    profiles: [customer.id, server.type, ALL_PROFILE],
+    labels: {
+      'mcpfleet.customer': customer.id,
+      'mcpfleet.customer-name': escapeInterpolation(customer.name),
+      'mcpfleet.type': server.type,
+      'mcpfleet.server': server.name,
+      'mcpfleet.mcp-path': server.path,
+    },
+    restart: 'unless-stopped',
+    deploy: { resources: { limits: { cpus: server.resources.cpus, memory: server.resources.memory } } },
+    ...(server.health.command && {
+      healthcheck: { test: ['CMD', ...server.health.command.map(escapeInterpolation)], interval: '30s', timeout: '5s', retries: 3, start_period: '20s' },
+    }),
+  };
+}
+
+export const composeGenerator: Generator = {
+  name: 'compose',
+  description: 'Docker Compose file with one service per customer × MCP server',
+  generate(fleet) {
+    const services: Record<string, unknown> = {};
+    const networks: Record<string, unknown> = {};
+    for (const customer of fleet.customers) {
+      for (const server of customer.servers) services[server.serviceName] = service(customer, server);
+      networks[customer.network] = { name: customer.network, labels: { 'mcpfleet.customer': customer.id } };
+    }
+    const doc = new YAML.Document({ services, networks }, { version: '1.1' });
+    doc.commentBefore = ` ${GENERATED_MARKER}\n Start one customer: docker compose -f out/${COMPOSE_FILE} --env-file mcp_credentials.env --profile <customer-id> up -d\n Start everything:   … --profile ${ALL_PROFILE} up -d`;
+    return [{ path: COMPOSE_FILE, content: doc.toString({ lineWidth: 0 }) }];
+  },
+};

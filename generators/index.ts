@@ -1,0 +1,18 @@
+/** The generator registry: `pnpm generate` runs these in order; `--only` picks by name. */
+import { composeGenerator } from './compose.ts';
+import { envTemplateGenerator } from './env-template.ts';
+import type { Generator } from './generator.ts';
+import { jsonSchemaGenerator } from './json-schema.ts';
+import { portsLockGenerator } from './ports-lock.ts';
+import { runtimeConfigGenerator } from './runtime-config.ts';
+
+export const generators: Generator[] = [
+  composeGenerator,
+  envTemplateGenerator,
+  runtimeConfigGenerator,
+  jsonSchemaGenerator,
+  portsLockGenerator,
+];
+
+export type { GeneratedFile, Generator } from './generator.ts';
+export { GENERATED_MARKER } from './generator.ts';

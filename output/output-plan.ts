@@ -1,0 +1,100 @@
+/**
+ * Turning generated files into changes under out/: a plan (what to write, keep, remove), applied
+ * atomically, or compared for `--check`. A manifest lists what each generator wrote, so files a
+ * generator no longer produces are removed, and nothing else in out/ is touched.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compare } from '../fleet/compare.ts';
+import { GENERATED_MARKER, type GeneratedFile } from '../generators/generator.ts';
+
+export const MANIFEST_FILE = 'generated-files.json';
+
+/** Which files each generator wrote. */
+export type Manifest = Record<string, string[]>;
+
+export interface OutputPlan {
+  /** Files whose content is new or changed, with the content on disk (null when absent). */
+  writes: Array<GeneratedFile & { before: string | null }>;
+  unchanged: string[];
+  /** Files a previous run generated that no generator produces now. */
+  removals: Array<{ path: string; before: string }>;
+}
+
+/** Plans the changes for the output of the generators that ran (`outputs`, by generator name). */
+export async function planOutput(outDir: string, outputs: Map<string, GeneratedFile[]>): Promise<OutputPlan> {
+  const previous = await readManifest(outDir);
+  const manifest: Manifest = { ...previous };
+  for (const [name, files] of outputs) manifest[name] = files.map((f) => f.path).sort(compare);
+  const sortedManifest = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => compare(a, b)));
+
+  const files = [...outputs.values()].flat();
+  files.push({ path: MANIFEST_FILE, content: `${JSON.stringify({ $comment: GENERATED_MARKER, files: sortedManifest }, null, 2)}\n` });
+
+  const plan: OutputPlan = { writes: [], unchanged: [], removals: [] };
+  for (const file of files) {
+    assertInside(outDir, file.path);
+    const before = await readIfExists(path.join(outDir, file.path));
+    if (before === file.content) plan.unchanged.push(file.path);
+    else plan.writes.push({ ...file, before });
+  }
+  const produced = new Set(files.map((f) => f.path));
+  for (const [name, paths] of Object.entries(previous)) {
+    if (!outputs.has(name)) continue;
+    for (const stale of paths) {
+      if (produced.has(stale)) continue;
+      assertInside(outDir, stale);
+      const before = await readIfExists(path.join(outDir, stale));
+      if (before !== null) plan.removals.push({ path: stale, before });
+    }
+  }
+  return plan;
+}
+
+/** True when out/ already holds exactly what the plan would write. */
+export const isClean = (plan: OutputPlan): boolean => plan.writes.length === 0 && plan.removals.length === 0;
+
+/**
+ * Applies a plan: every new file is written beside its target first, then all are renamed into place,
+ * so a failure while writing leaves out/ as it was.
+ */
+export async function applyPlan(outDir: string, plan: OutputPlan): Promise<void> {
+  const staged: Array<{ temp: string; target: string }> = [];
+  try {
+    for (const file of plan.writes) {
+      const target = path.join(outDir, file.path);
+      await mkdir(path.dirname(target), { recursive: true });
+      const temp = `${target}.${process.pid}.tmp`;
+      await writeFile(temp, file.content);
+      staged.push({ temp, target });
+    }
+  } catch (error) {
+    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
+    throw error;
+  }
+  for (const { temp, target } of staged) await rename(temp, target);
+  for (const { path: stale } of plan.removals) await rm(path.join(outDir, stale), { force: true });
+}
+
+async function readManifest(outDir: string): Promise<Manifest> {
+  const text = await readIfExists(path.join(outDir, MANIFEST_FILE));
+  if (text === null) return {};
+  try {
+    return (JSON.parse(text) as { files?: Manifest }).files ?? {};
+  } catch {
+    // An unreadable manifest only means stale files are not found this once; generation still works.
+    return {};
+  }
+}
+
+async function readIfExists(file: string): Promise<string | null> {
+  return existsSync(file) ? readFile(file, 'utf8') : null;
+}
+
+function assertInside(outDir: string, relative: string): void {
+  const resolved = path.resolve(outDir, relative);
+  if (path.isAbsolute(relative) || !resolved.startsWith(path.resolve(outDir) + path.sep)) {
+    throw new Error(`generated path "${relative}" would land outside ${outDir}`);
+  }
+}
