@@ -63,9 +63,10 @@ function isNear(a: string, b: string): boolean {
   return distance(a.toLowerCase(), b.toLowerCase()) <= Math.max(2, Math.floor(b.length / 3));
 }
 
-/** Human-readable list: one block per problem, grouped by file in the order given. */
+/** Human-readable list: one line per problem, grouped by file, in the order found within a file. */
 export function formatProblems(problems: Problem[]): string {
   const lines = [`${problems.length} problem${problems.length === 1 ? '' : 's'} found; nothing was written:`];
-  for (const p of problems) lines.push(`  ${p.file}${p.path ? ` › ${p.path}` : ''}: ${p.message}`);
+  const byFile = [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const p of byFile) lines.push(`  ${p.file}${p.path ? ` › ${p.path}` : ''}: ${p.message}`);
   return lines.join('\n');
 }
