@@ -12,30 +12,35 @@ describe('pnpm generate', () => {
     const first = await repo.run('generate');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/2 customers, 5 servers → 8 written, 0 unchanged, 0 removed \(\d+ ms\)/);
-    expect(Object.keys(repo.snapshotOut()).sort()).toEqual([
-      'docker-compose.mcps.yml',
-      'env/mcp_credentials.env.example',
-      'generated-files.json',
-      'mcp_servers.json',
-      'ports.lock.json',
-      'schema/customer.schema.json',
-      'schema/fleet-config.schema.json',
-      'schema/mcp_servers.schema.json',
-    ]);
+    const written = Object.keys(repo.snapshotOut()).sort();
+    expect(first.stdout).toMatch(new RegExp(`2 customers, 5 servers → ${written.length} written, 0 unchanged, 0 removed \\(\\d+ ms\\)`));
+    expect(written).toEqual(
+      expect.arrayContaining([
+        'docker-compose.mcps.yml',
+        'env/mcp_credentials.env.example',
+        'generated-files.json',
+        'mcp_servers.json',
+        'ports.lock.json',
+        'schema/customer.schema.json',
+        'schema/fleet-config.schema.json',
+        'schema/mcp_servers.schema.json',
+      ]),
+    );
+    const manifest = JSON.parse(repo.read('generated-files.json')).files as Record<string, string[]>;
+    expect([...Object.values(manifest).flat(), 'generated-files.json'].sort()).toEqual(written);
 
     expect((await repo.run('generate', ['--check'])).code).toBe(0);
     const again = await repo.run('generate');
-    expect(again.stdout).toContain('0 written, 8 unchanged, 0 removed');
+    expect(again.stdout).toContain(`0 written, ${written.length} unchanged, 0 removed`);
 
     const compose = path.join(repo.outDir, 'docker-compose.mcps.yml');
-    writeFileSync(compose, repo.read('docker-compose.mcps.yml').replace('restart: unless-stopped', 'restart: always'));
+    writeFileSync(compose, repo.read('docker-compose.mcps.yml').replace('restart: "unless-stopped"', 'restart: "always"'));
     const tampered = repo.snapshotOut();
     const check = await repo.run('generate', ['--check']);
     expect(check.code).toBe(1);
     expect(check.stderr).toContain('--- a/out/docker-compose.mcps.yml');
-    expect(check.stderr).toContain('-    restart: always');
-    expect(check.stderr).toContain('+    restart: unless-stopped');
+    expect(check.stderr).toContain('-    restart: "always"');
+    expect(check.stderr).toContain('+    restart: "unless-stopped"');
     expect(repo.snapshotOut()).toEqual(tampered);
   });
 
