@@ -36,8 +36,11 @@ export type FleetResult = { ok: true; fleet: Fleet } | { ok: false; problems: Pr
 /** Hostnames a server is reached by, on every target; the loopback names cover the published port. */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1'];
 
-/** Compose profile names taken by types and by the whole fleet; a customer profile must not shadow them. */
-const RESERVED_IDS = new Set<string>([...mcpTypeNames, ALL_PROFILE]);
+/**
+ * Ids a customer cannot have: compose profiles of the types and of the whole fleet, and `agent`, whose
+ * namespace (mcp-agent) and network belong to the agent runtime.
+ */
+const RESERVED_IDS = new Set<string>([...mcpTypeNames, ALL_PROFILE, 'agent']);
 
 export function buildFleet(input: FleetInput): FleetResult {
   const problems: Problem[] = [];
@@ -57,7 +60,7 @@ export function buildFleet(input: FleetInput): FleetResult {
       });
     }
     if (RESERVED_IDS.has(source.id)) {
-      problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (it names a compose profile for a type or the whole fleet); rename the file` });
+      problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (compose profiles use the type names and "all"; "agent" is the agent runtime's namespace); rename the file` });
     }
     const parsed = customerSchema.safeParse(source.exported);
     if (parsed.success) valid.push({ source, customer: parsed.data });

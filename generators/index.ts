@@ -3,6 +3,7 @@ import { composeGenerator } from './compose.ts';
 import { envTemplateGenerator } from './env-template.ts';
 import type { Generator } from './generator.ts';
 import { jsonSchemaGenerator } from './json-schema.ts';
+import { kubernetesGenerator } from './kubernetes/index.ts';
 import { portsLockGenerator } from './ports-lock.ts';
 import { runtimeConfigGenerator } from './runtime-config.ts';
 
@@ -11,6 +12,7 @@ export const generators: Generator[] = [
   envTemplateGenerator,
   runtimeConfigGenerator,
   jsonSchemaGenerator,
+  kubernetesGenerator,
   portsLockGenerator,
 ];
 

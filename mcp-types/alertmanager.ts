@@ -44,5 +44,5 @@ export const alertmanager = defineMcpType({
     ...(server.tenant !== undefined && { tenant: server.tenant }),
   }),
   resources: { cpus: '0.5', memory: '256M' },
-  health: { httpPath: '/health', command: ['curl', '-fsS', 'http://127.0.0.1:8000/health'] },
+  health: { httpPath: '/health', kubernetesProbe: 'http', command: ['curl', '-fsS', 'http://127.0.0.1:8000/health'] },
 });

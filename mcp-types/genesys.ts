@@ -69,6 +69,8 @@ export const genesys = defineMcpType({
   // mcp-proxy answers GET /ping; node is in the image, curl is not.
   health: {
     httpPath: '/ping',
+    // mcp-proxy answers /ping whatever the Host.
+    kubernetesProbe: 'http',
     command: ['node', '-e', "fetch('http://127.0.0.1:8000/ping').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"],
   },
 });

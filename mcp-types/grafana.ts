@@ -35,6 +35,7 @@ export const grafana = defineMcpType({
   ],
   runtimeConfig: (server) => ({ grafana_url: server.url, token_env: server.tokenEnv }),
   resources: { cpus: '0.5', memory: '256M' },
-  // The image ships no shell tools, so no in-container check; /healthz serves HTTP probes.
-  health: { httpPath: '/healthz' },
+  // The image ships no shell tools, so no in-container check; /healthz serves HTTP probes. It answers 403 to a
+  // Host outside --allowed-hosts, and the kubelet's probe sends the pod IP as Host, so Kubernetes opens the port only.
+  health: { httpPath: '/healthz', kubernetesProbe: 'tcp' },
 });

@@ -23,6 +23,11 @@ export interface HealthProbe {
   httpPath?: string;
   /** Command that runs inside the container (compose healthcheck); absent when the image has no tool for it. */
   command?: string[];
+  /**
+   * How Kubernetes probes the container: `http` GETs `httpPath` on the container port (only for servers that
+   * answer it whatever the Host header, since the kubelet sends the pod IP); `tcp` only opens the port.
+   */
+  kubernetesProbe: 'http' | 'tcp';
 }
 
 /** Where a running server is reached from and by which names; the type uses it for args such as allowed hosts. */

@@ -12,6 +12,28 @@ const resourcesOverride = z.strictObject({
   memory: z.string().regex(/^\d+[KMG]$/, { message: 'must be a size such as "256M" or "1G"' }).optional(),
 });
 
+/** Where the Kubernetes output takes credentials from when not from a Secret created by scripts/k8s-secrets.mjs. */
+const kubernetesSettings = z.strictObject({
+  externalSecrets: z
+    .strictObject({
+      storeName: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: 'must be a Kubernetes object name (lowercase DNS subdomain)' })
+        .max(253)
+        .describe('Name of the External Secrets store holding the credentials.'),
+      storeKind: z
+        .enum(['SecretStore', 'ClusterSecretStore'])
+        .describe('ClusterSecretStore: one store for every namespace; SecretStore: a store of that name in each customer namespace.'),
+      remoteKeyPrefix: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Put before each credential variable name to form its remote key, e.g. "mcpfleet/" → mcpfleet/GRAFANA_TOKEN_ACME.'),
+    })
+    .optional()
+    .describe('Generate ExternalSecret objects (external-secrets.io/v1beta1) for the mcp-credentials Secret of each customer namespace.'),
+});
+
 const typeOverride = z.strictObject({
   image: z.string().min(1).optional().describe('Image to run instead of the catalog default.'),
   args: z.array(z.string()).optional().describe('Container arguments instead of the catalog default.'),
@@ -35,6 +57,7 @@ export const fleetConfigSchema = z
       .describe('Pull every image through this registry (mirror) instead of its public one.'),
     resources: resourcesOverride.optional().describe('Default limits for every server, below per-type overrides.'),
     types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
+    kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
   })
   .default({ ports: { base: 20000, max: 29999 }, types: {} });
 

@@ -1,0 +1,21 @@
+/**
+ * Manifests to text: one YAML document per object, keys sorted, no line folding, multi-line strings as
+ * literal blocks, behind the generated-file header. Same objects, same bytes.
+ */
+import yaml from 'js-yaml';
+import { GENERATED_MARKER } from '../generator.ts';
+
+export type Manifest = Record<string, unknown>;
+
+export function toYaml(value: unknown): string {
+  return yaml.dump(value, { sortKeys: true, lineWidth: -1, noRefs: true });
+}
+
+/** A file of manifests; `about` lines follow the marker as comments. */
+export function renderManifests(about: string[], manifests: Manifest[]): string {
+  return header(about) + manifests.map((m) => `---\n${toYaml(m)}`).join('');
+}
+
+export function header(about: string[]): string {
+  return [GENERATED_MARKER, ...about].map((line) => (line ? `# ${line}\n` : '#\n')).join('');
+}
