@@ -8,7 +8,7 @@ import { customerSchema, type Customer } from '../schema/customer.ts';
 import { DNS_LABEL, DNS_LABEL_MAX } from '../schema/fields.ts';
 import { fleetConfigSchema, type FleetConfig } from '../schema/fleet-config.ts';
 import { compare } from './compare.ts';
-import type { Fleet, FleetCustomer, FleetServer } from './model.ts';
+import type { Fleet, FleetAgent, FleetCustomer, FleetServer } from './model.ts';
 import { allocatePorts, type PortAllocation } from './ports.ts';
 import { problemsFromZod, type Problem } from './problem.ts';
 import { objectKeysAt } from './schema-keys.ts';
@@ -71,6 +71,9 @@ export function buildFleet(input: FleetInput): FleetResult {
 
   const keys = valid.flatMap(({ source, customer }) => customer.mcpServers.map((s) => `${source.id}/${s.name ?? s.type}`));
   const { ports, exhausted } = allocatePorts(keys, input.previousPorts ?? {}, config.ports);
+  if (config.agent.hostPort >= config.ports.base && config.agent.hostPort <= config.ports.max) {
+    problems.push({ file: configFile, path: 'agent.hostPort', message: `port ${config.agent.hostPort} lies inside ports ${config.ports.base}-${config.ports.max}, which servers use; pick a port outside it` });
+  }
   for (const key of exhausted) {
     problems.push({ file: configFile, path: 'ports', message: `no free host port left in ${config.ports.base}-${config.ports.max} for ${key}; widen ports.max` });
   }
@@ -78,7 +81,23 @@ export function buildFleet(input: FleetInput): FleetResult {
   const customers = valid.map(({ source, customer }) => deriveCustomer(source, customer, config, ports));
   problems.push(...crossCustomerProblems(customers));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, fleet: { customers, config, ports } };
+  return { ok: true, fleet: { customers, agent: deriveAgent(config), config, ports } };
+}
+
+/** The agent runtime's image version follows the package version, so a release rebuilds it. */
+const AGENT_IMAGE = 'mcpfleet/agent:0.1.0';
+
+function deriveAgent(config: FleetConfig): FleetAgent {
+  return {
+    serviceName: 'mcp-agent',
+    image: withRegistry(config.agent.image ?? AGENT_IMAGE, config.imageRegistry),
+    ...(!config.agent.image && { buildContext: '.' }),
+    dockerfile: 'runtime/Dockerfile',
+    containerPort: 8080,
+    hostPort: config.agent.hostPort,
+    configPath: '/config/mcp_servers.json',
+    resources: { cpus: '0.5', memory: '256M', ...config.resources, ...config.agent.resources },
+  };
 }
 
 function deriveCustomer(source: CustomerSource, customer: Customer, config: FleetConfig, ports: PortAllocation): FleetCustomer {

@@ -52,9 +52,26 @@ export interface FleetCustomer {
   servers: FleetServer[];
 }
 
+/** The agent runtime: reads mcp_servers.json, connects to the selected customer's servers, serves the API and page. */
+export interface FleetAgent {
+  /** Compose service, Kubernetes Deployment and Service name. */
+  serviceName: string;
+  image: string;
+  /** Repo folder used as build context (the Dockerfile is `dockerfile` inside it), unless the image is overridden. */
+  buildContext?: string;
+  dockerfile: string;
+  containerPort: number;
+  /** Port on 127.0.0.1 of the Docker host. */
+  hostPort: number;
+  /** Where the runtime reads its config inside the container. */
+  configPath: string;
+  resources: Resources;
+}
+
 export interface Fleet {
   /** Sorted by id, servers in file order. */
   customers: FleetCustomer[];
+  agent: FleetAgent;
   config: FleetConfig;
   /** Host port per server key, sorted by key. */
   ports: Record<string, number>;

@@ -3,9 +3,11 @@
  * customer's own network, published on 127.0.0.1 only, with credentials as `${VAR:?…}` interpolation.
  */
 import yaml from 'js-yaml';
-import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
+import path from 'node:path';
+import type { Fleet, FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { ALL_PROFILE } from '../fleet/profiles.ts';
 import { GENERATED_MARKER, type Generator } from './generator.ts';
+import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
 /** The credentials file compose reads, relative to the repo root; its template is out/env/. */
@@ -54,11 +56,45 @@ export function toComposeYaml(document: unknown): string {
   return yaml.dump(document, { lineWidth: -1, noRefs: true, forceQuotes: true, quotingType: '"', sortKeys: false });
 }
 
+/**
+ * The agent runtime joins every customer network (and only it can: customers' servers share none), reads
+ * out/mcp_servers.json and its schema read-only, and serves its API on 127.0.0.1. It has no profile: it runs
+ * whatever subset of customers is started.
+ */
+function agentService(fleet: Fleet): Record<string, unknown> {
+  const { agent } = fleet;
+  const configDir = path.posix.dirname(agent.configPath);
+  return {
+    image: agent.image,
+    ...(agent.buildContext && { build: { context: path.posix.join('..', agent.buildContext), dockerfile: agent.dockerfile } }),
+    environment: {
+      AGENT_HOST: '0.0.0.0',
+      AGENT_PORT: String(agent.containerPort),
+      AGENT_CONFIG: agent.configPath,
+      // Optional bearer token for /api; empty means no token required.
+      AGENT_API_TOKEN: '${AGENT_API_TOKEN:-}',
+    },
+    volumes: [`./${RUNTIME_CONFIG_FILE}:${agent.configPath}:ro`, `./${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:${configDir}/${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:ro`],
+    ports: [`127.0.0.1:${agent.hostPort}:${agent.containerPort}`],
+    networks: fleet.customers.map((c) => c.network),
+    labels: { 'mcpfleet.role': 'agent' },
+    restart: 'unless-stopped',
+    deploy: { resources: { limits: { cpus: agent.resources.cpus, memory: agent.resources.memory } } },
+    healthcheck: {
+      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${agent.containerPort}/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      interval: '30s',
+      timeout: '5s',
+      retries: 3,
+      start_period: '10s',
+    },
+  };
+}
+
 export const composeGenerator: Generator = {
   name: 'compose',
   description: 'Docker Compose file with one service per customer × MCP server',
   generate(fleet) {
-    const services: Record<string, unknown> = {};
+    const services: Record<string, unknown> = { [fleet.agent.serviceName]: agentService(fleet) };
     const networks: Record<string, unknown> = {};
     for (const customer of fleet.customers) {
       for (const server of customer.servers) services[server.serviceName] = service(customer, server);

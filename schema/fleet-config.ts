@@ -56,10 +56,18 @@ export const fleetConfigSchema = z
       .optional()
       .describe('Pull every image through this registry (mirror) instead of its public one.'),
     resources: resourcesOverride.optional().describe('Default limits for every server, below per-type overrides.'),
+    agent: z
+      .strictObject({
+        image: z.string().min(1).optional().describe('Agent runtime image instead of the one built from runtime/Dockerfile.'),
+        hostPort: port.default(8080).describe('Port of the agent API and page on 127.0.0.1 of the Docker host.'),
+        resources: resourcesOverride.optional(),
+      })
+      .default({ hostPort: 8080 })
+      .describe('The agent runtime service.'),
     types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
   })
-  .default({ ports: { base: 20000, max: 29999 }, types: {} });
+  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080 }, types: {} });
 
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
 export type FleetConfig = z.output<typeof fleetConfigSchema>;

@@ -6,7 +6,7 @@
 import { App, Chart } from 'cdk8s';
 import type { FleetCustomer } from '../../fleet/model.ts';
 import type { FleetConfig } from '../../schema/fleet-config.ts';
-import { AGENT_NAMESPACE, customerLabels } from './names.ts';
+import { customerLabels } from './names.ts';
 import { addNetworkPolicies } from './network-policies.ts';
 import { kplus } from './plus.ts';
 import type { Manifest } from './render.ts';
@@ -25,9 +25,6 @@ export function memoryApp(): App {
 }
 
 export function customerManifests(customer: FleetCustomer, config: FleetConfig): Manifest[] {
-  if (customer.namespace === AGENT_NAMESPACE) {
-    throw new Error(`customer ${customer.id} (${customer.file}) gets namespace ${AGENT_NAMESPACE}, which the agent runtime uses; rename the customer file`);
-  }
   const chart = new Chart(memoryApp(), customer.id, { disableResourceNameHashes: true });
   new kplus.Namespace(chart, 'namespace', {
     metadata: {

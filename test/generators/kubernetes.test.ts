@@ -373,9 +373,8 @@ describe('kubernetes generator: agent part', () => {
     expect(files.get('k8s/agent.yaml')).toContain('mcp_servers.json: |\n    {\n');
   });
 
-  it('refuses a customer whose namespace would be the agent\'s', () => {
-    const clash = fleetOf({ agent: CUSTOMERS.segurcaixa! });
-    expect(() => kubernetesGenerator.generate(clash)).toThrow(/mcp-agent/);
+  it('never sees a customer whose namespace would be the agent\'s: validation refuses the id', () => {
+    expect(() => fleetOf({ agent: CUSTOMERS.segurcaixa! })).toThrow(/customer id \\"agent\\" is reserved/);
   });
 });
 

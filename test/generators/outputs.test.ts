@@ -50,7 +50,7 @@ describe('docker-compose.mcps.yml', () => {
   });
 
   it('gives each customer its own network, profile and loopback-only ports', () => {
-    const services = Object.entries<Record<string, any>>(doc.services);
+    const services = Object.entries<Record<string, any>>(doc.services).filter(([name]) => name !== 'mcp-agent');
     expect(services.map(([name]) => name)).toEqual([
       'mcp-grafana-segurcaixa',
       'mcp-alertmanager-segurcaixa',
@@ -68,6 +68,11 @@ describe('docker-compose.mcps.yml', () => {
       expect(svc.deploy.resources.limits).toEqual({ cpus: '0.5', memory: '256M' });
     }
     expect(Object.keys(doc.networks)).toEqual(['mcp-segurcaixa', 'mcp-vattenfall-de']);
+    const agent = doc.services['mcp-agent'];
+    expect(agent.networks).toEqual(['mcp-segurcaixa', 'mcp-vattenfall-de']);
+    expect(agent.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(agent.profiles).toBeUndefined();
+    expect(agent.volumes).toContain('./mcp_servers.json:/config/mcp_servers.json:ro');
     const genesys = doc.services['mcp-genesys-vattenfall-de'];
     expect(genesys.build).toEqual({ context: '../images/genesys' });
     expect(genesys.environment.GENESYSCLOUD_OAUTHCLIENT_SECRET).toMatch(/^\$\{GENESYS_CLIENT_SECRET_VATTENFALL:\?/);
