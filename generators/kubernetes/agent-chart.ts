@@ -3,12 +3,14 @@
  * mcp_servers.json whose URLs are the servers' in-cluster Service DNS names (server.kubernetesUrl), next to
  * the JSON Schema it validates against.
  */
+import path from 'node:path';
 import { Chart } from 'cdk8s';
 import type { Fleet } from '../../fleet/model.ts';
 import { jsonSchemaGenerator } from '../json-schema.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, runtimeConfig, toJson } from '../runtime-config.ts';
 import { memoryApp } from './customer-chart.ts';
-import { AGENT_NAMESPACE, MANAGED_BY, SERVERS_CONFIGMAP } from './names.ts';
+import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_TOKEN_SECRET, MANAGED_BY, SERVERS_CONFIGMAP } from './names.ts';
+import { addWorkload } from './workload.ts';
 import { kplus } from './plus.ts';
 import type { Manifest } from './render.ts';
 
@@ -26,7 +28,7 @@ export function agentManifests(fleet: Fleet): Manifest[] {
 
   const schema = jsonSchemaGenerator.generate(fleet).find((f) => f.path === RUNTIME_SCHEMA_FILE);
   if (!schema) throw new Error(`the schema generator no longer writes ${RUNTIME_SCHEMA_FILE}`);
-  new kplus.ConfigMap(chart, 'servers', {
+  const servers = new kplus.ConfigMap(chart, 'servers', {
     metadata: { name: SERVERS_CONFIGMAP, namespace: AGENT_NAMESPACE, labels },
     data: {
       [CONFIG_KEY]: toJson(runtimeConfig(fleet, (server) => server.kubernetesUrl, `./${SCHEMA_KEY}`)),
@@ -34,9 +36,31 @@ export function agentManifests(fleet: Fleet): Manifest[] {
     },
   });
 
-  // The agent runtime's Deployment and Service go here (added by the runtime work, not generated yet): namespace
-  // AGENT_NAMESPACE, pod labels AGENT_POD_LABELS (the customers' NetworkPolicies admit exactly those), the
-  // ConfigMap SERVERS_CONFIGMAP mounted as a folder holding CONFIG_KEY and SCHEMA_KEY.
+  const { agent } = fleet;
+  const configDir = path.posix.dirname(agent.configPath);
+  const tokenSecret = kplus.Secret.fromSecretName(chart, 'agent-token', AGENT_TOKEN_SECRET);
+  addWorkload(chart, {
+    name: agent.serviceName,
+    namespace: AGENT_NAMESPACE,
+    // The customers' NetworkPolicies admit exactly these pod labels.
+    labels: { ...labels, ...AGENT_POD_LABELS },
+    selector: { ...AGENT_POD_LABELS },
+    image: agent.image,
+    args: [],
+    env: {
+      AGENT_HOST: kplus.EnvValue.fromValue('0.0.0.0'),
+      AGENT_PORT: kplus.EnvValue.fromValue(String(agent.containerPort)),
+      AGENT_CONFIG: kplus.EnvValue.fromValue(`${configDir}/${CONFIG_KEY}`),
+      AGENT_SCHEMA: kplus.EnvValue.fromValue(`${configDir}/${SCHEMA_KEY}`),
+      // Bearer token for /api, from a Secret the operator creates; without it the API is open inside the cluster.
+      AGENT_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: tokenSecret, key: 'AGENT_API_TOKEN' }, { optional: true }),
+    },
+    port: agent.containerPort,
+    resources: agent.resources,
+    // Ready once it has loaded its config; alive while it answers at all.
+    probe: { kind: 'http', port: agent.containerPort, path: '/healthz', readinessPath: '/readyz' },
+    mounts: [{ volume: kplus.Volume.fromConfigMap(chart, 'servers-volume', servers, { name: 'config' }), path: configDir }],
+  });
 
   return chart.toJson() as Manifest[];
 }

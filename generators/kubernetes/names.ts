@@ -19,6 +19,8 @@ export const CREDENTIALS_SECRET = 'mcp-credentials';
 export const AGENT_NAMESPACE = 'mcp-agent';
 /** Labels the agent runtime's pods carry; the customers' NetworkPolicies admit pods with exactly these. */
 export const AGENT_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'mcp-agent' };
+/** Optional Secret in AGENT_NAMESPACE with key AGENT_API_TOKEN, the bearer token the agent API requires. */
+export const AGENT_TOKEN_SECRET = 'mcp-agent';
 /** ConfigMap in AGENT_NAMESPACE holding mcp_servers.json with in-cluster URLs. */
 export const SERVERS_CONFIGMAP = 'mcp-servers';
 

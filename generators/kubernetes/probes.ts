@@ -4,8 +4,10 @@
  * The startup probe gives a server a minute to come up; after that liveness restarts a hung one.
  */
 import { Duration } from 'cdk8s';
-import type { FleetServer } from '../../fleet/model.ts';
 import { kplus } from './plus.ts';
+
+/** How a workload's container is checked: open the port, or GET a path on it. */
+export type ProbeSpec = { kind: 'tcp'; port: number } | { kind: 'http'; port: number; path: string; readinessPath?: string };
 
 interface Timing {
   periodSeconds: number;
@@ -17,19 +19,17 @@ export const STARTUP: Timing = { periodSeconds: 2, timeoutSeconds: 2, failureThr
 export const READINESS: Timing = { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
 export const LIVENESS: Timing = { periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 };
 
-function probe(server: FleetServer, timing: Timing): kplus.Probe {
+function probe(spec: ProbeSpec, timing: Timing, path = spec.kind === 'http' ? spec.path : ''): kplus.Probe {
   const options = {
-    port: server.containerPort,
+    port: spec.port,
     periodSeconds: Duration.seconds(timing.periodSeconds),
     timeoutSeconds: Duration.seconds(timing.timeoutSeconds),
     failureThreshold: timing.failureThreshold,
   };
-  const { kubernetesProbe, httpPath } = server.health;
-  if (kubernetesProbe === 'tcp') return kplus.Probe.fromTcpSocket(options);
-  if (!httpPath) throw new Error(`${server.serviceName}: type ${server.type} asks for an http Kubernetes probe but has no health.httpPath`);
-  return kplus.Probe.fromHttpGet(httpPath, options);
+  return spec.kind === 'tcp' ? kplus.Probe.fromTcpSocket(options) : kplus.Probe.fromHttpGet(path, options);
 }
 
-export function probes(server: FleetServer): { startup: kplus.Probe; readiness: kplus.Probe; liveness: kplus.Probe } {
-  return { startup: probe(server, STARTUP), readiness: probe(server, READINESS), liveness: probe(server, LIVENESS) };
+export function probes(spec: ProbeSpec): { startup: kplus.Probe; readiness: kplus.Probe; liveness: kplus.Probe } {
+  const readinessPath = spec.kind === 'http' ? (spec.readinessPath ?? spec.path) : undefined;
+  return { startup: probe(spec, STARTUP), readiness: probe(spec, READINESS, readinessPath), liveness: probe(spec, LIVENESS) };
 }

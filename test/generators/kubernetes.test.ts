@@ -70,7 +70,8 @@ describe('kubernetes generator: files', () => {
 
 describe('kubernetes generator: validity', () => {
   it('every object passes kubernetes-models validation and has no field unknown to Kubernetes 1.28', () => {
-    expect(objects.length).toBe(1 + 1 + 3 * 3 + 2 * allServers(fleet).length);
+    // agent: Namespace, ConfigMap, Deployment, Service; per customer: Namespace + 2 NetworkPolicies; per server: Deployment + Service
+    expect(objects.length).toBe(4 + 3 * 3 + 2 * allServers(fleet).length);
     for (const object of objects) {
       const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
       expect(() => validateWithModels(object), where).not.toThrow();
@@ -99,8 +100,8 @@ describe('kubernetes generator: validity', () => {
     const built = parseDocs(execFileSync('kubectl', ['kustomize', `${dir}/k8s`], { encoding: 'utf8' }));
     const count = (kind: string) => built.filter((o) => o.kind === kind).length;
     expect(count('Namespace')).toBe(fleet.customers.length + 1);
-    expect(count('Deployment')).toBe(allServers(fleet).length);
-    expect(count('Service')).toBe(allServers(fleet).length);
+    expect(count('Deployment')).toBe(allServers(fleet).length + 1);
+    expect(count('Service')).toBe(allServers(fleet).length + 1);
     expect(count('NetworkPolicy')).toBe(2 * fleet.customers.length);
     expect(count('ConfigMap')).toBe(1);
     expect(count('Secret')).toBe(0);
@@ -204,6 +205,8 @@ describe('kubernetes generator: workloads', () => {
     const expected = new Set([
       `Namespace//${AGENT_NAMESPACE}`,
       `ConfigMap/${AGENT_NAMESPACE}/${SERVERS_CONFIGMAP}`,
+      `Deployment/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
+      `Service/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
       ...fleet.customers.flatMap((c) => [`Namespace//${c.namespace}`, `NetworkPolicy/${c.namespace}/default-deny-ingress`, `NetworkPolicy/${c.namespace}/allow-mcp-agent`]),
       ...allServers(fleet).flatMap((s) => [`Deployment/mcp-${s.customerId}/${s.serviceName}`, `Service/mcp-${s.customerId}/${s.serviceName}`]),
     ]);
@@ -359,7 +362,7 @@ describe('kubernetes generator: network isolation', () => {
 describe('kubernetes generator: agent part', () => {
   it('holds the mcp-agent namespace and mcp_servers.json with in-cluster URLs and its schema', () => {
     const agent = parseDocs(files.get('k8s/agent.yaml')!);
-    expect(agent.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${AGENT_NAMESPACE}`, `ConfigMap/${SERVERS_CONFIGMAP}`]);
+    expect(agent.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${AGENT_NAMESPACE}`, `ConfigMap/${SERVERS_CONFIGMAP}`, 'Deployment/mcp-agent', 'Service/mcp-agent']);
     const configMap = agent[1]!;
     expect(configMap.metadata.namespace).toBe(AGENT_NAMESPACE);
     const config = JSON.parse(configMap.data!['mcp_servers.json']!);
@@ -371,6 +374,24 @@ describe('kubernetes generator: agent part', () => {
     expect(JSON.parse(configMap.data!['mcp_servers.schema.json']!)).toMatchObject({ type: 'object', properties: { customers: { type: 'array' } } });
     // literal block scalars keep the JSON diff-friendly: one line per JSON line
     expect(files.get('k8s/agent.yaml')).toContain('mcp_servers.json: |\n    {\n');
+  });
+
+  it('runs the agent runtime with the pod labels the customers\' NetworkPolicies admit, reading the ConfigMap', () => {
+    const agent = parseDocs(files.get('k8s/agent.yaml')!);
+    const deployment = agent.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.metadata.namespace).toBe(AGENT_NAMESPACE);
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(AGENT_POD_LABELS);
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.image).toBe(fleet.agent.image);
+    expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: SERVERS_CONFIGMAP } });
+    expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/config', readOnly: true });
+    expect(container.env).toContainEqual({ name: 'AGENT_CONFIG', value: '/config/mcp_servers.json' });
+    expect(container.env).toContainEqual({ name: 'AGENT_API_TOKEN', valueFrom: { secretKeyRef: { name: 'mcp-agent', key: 'AGENT_API_TOKEN', optional: true } } });
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
   });
 
   it('never sees a customer whose namespace would be the agent\'s: validation refuses the id', () => {
