@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { syntheticCustomers } from './synthetic-fleet.ts';
 import { buildFleet } from '../fleet/build-fleet.ts';
 import type { Fleet, FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { kubernetesGenerator } from '../generators/kubernetes/index.ts';
@@ -24,24 +25,7 @@ interface Measurement {
 }
 
 function syntheticFleet(customers: number): Fleet {
-  const sources = Array.from({ length: customers }, (_, i) => {
-    const n = String(i).padStart(4, '0');
-    const id = `customer-${n}`;
-    return {
-      id,
-      file: `customers/${id}.ts`,
-      exported: {
-        name: `Customer ${n}`,
-        host: `maas-${n}.mon.example.com`,
-        mcpServers: [
-          { type: 'grafana', url: `https://maas-${n}.mon.example.com`, tokenEnv: `GRAFANA_TOKEN_C${n}` },
-          { type: 'alertmanager', url: `https://alertmanager.maas-${n}.mon.example.com`, basicAuth: { usernameEnv: `AM_USER_C${n}`, passwordEnv: `AM_PASSWORD_C${n}` } },
-          { type: 'genesys', region: 'mypurecloud.de', clientIdEnv: `GENESYS_CLIENT_ID_C${n}`, clientSecretEnv: `GENESYS_CLIENT_SECRET_C${n}` },
-        ],
-      },
-    };
-  });
-  const result = buildFleet({ customers: sources, config: {} });
+  const result = buildFleet({ customers: syntheticCustomers(customers), config: {} });
   if (!result.ok) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
   return result.fleet;
 }
