@@ -1,0 +1,84 @@
+/**
+ * CLI entry of the agent runtime: `tsx runtime/main.ts` (`pnpm agent`). Loads and validates the config, starts the
+ * API on 127.0.0.1:8080 by default, and shuts down cleanly on SIGINT/SIGTERM. A bad option or config prints one line
+ * naming the path and field, and exits 1.
+ */
+import { AgentRuntime } from './agent-runtime.ts';
+import { isLoopback, startApiServer } from './api-server.ts';
+import { ConfigError, credentialEnvNames, loadConfig } from './config.ts';
+import { bufferedStdout, createLogger } from './logger.ts';
+import { OptionsError, parseOptions, USAGE } from './options.ts';
+import { Redactor } from './redact.ts';
+
+async function main(): Promise<number> {
+  let options;
+  let loaded;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+    if (options === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    loaded = loadConfig(options.configPath, options.schemaPath ? { schemaPath: options.schemaPath } : {});
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof OptionsError) {
+      process.stderr.write(`agent: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const redactor = Redactor.fromEnv(process.env, credentialEnvNames(loaded.config));
+  const write = bufferedStdout();
+  const logger = createLogger({ level: options.logLevel, redactor, write });
+  const runtime = new AgentRuntime(loaded.config, {
+    connection: { connectTimeoutMs: options.connectTimeoutMs, callTimeoutMs: options.callTimeoutMs },
+    poolSize: options.poolSize,
+    logger,
+    redactor,
+  });
+  let stopRequested: (signal: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  process.once('SIGINT', () => stopRequested('SIGINT'));
+  process.once('SIGTERM', () => stopRequested('SIGTERM'));
+  let api;
+  try {
+    api = await startApiServer(runtime, { host: options.host, port: options.port, logger, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`agent: cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}\n`);
+    return 1;
+  }
+  // The startup line is printed at any log level: operators (and the tests) look for the URL.
+  createLogger({ level: 'info', redactor, write }).info('listening', {
+    url: api.url,
+    config: loaded.configPath,
+    schema: loaded.schemaPath,
+    customers: loaded.config.customers.length,
+    auth: options.apiToken ? 'bearer' : 'none',
+    connect_timeout_ms: options.connectTimeoutMs,
+    pool_size: options.poolSize,
+  });
+  if (!isLoopback(options.host) && !options.apiToken) {
+    logger.warn('listening on a non-loopback address without AGENT_API_TOKEN: anyone who can reach this port can call tools', { host: options.host });
+  }
+  logger.info('shutting down', { signal: await stopped });
+  const forced = setTimeout(() => {
+    logger.warn('shutdown took longer than 5 s; exiting');
+    process.exit(0);
+  }, 5_000);
+  forced.unref();
+  await api.close();
+  await runtime.close();
+  logger.info('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`agent: fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,97 @@
+/**
+ * Reading and checking JSON request bodies: a hard size limit (1 MiB by default, enforced on the declared length and
+ * on the bytes actually received), a JSON content type, valid JSON, and small shape checks with clear messages.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Largest accepted request body. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A request problem that maps to a 4xx response. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Close the connection after answering (the body was not fully read). */
+    readonly closeConnection = false,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Reads the body and parses it as JSON. An empty body yields `undefined`. Throws {@link HttpError}: 413 when larger
+ * than `limit`, 415 for a non-JSON content type, 400 for invalid JSON or bad encoding.
+ */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
+    req.resume();
+    if (!/^\d+$/.test(declared)) throw new HttpError(400, 'bad_request', 'invalid Content-Length header', true);
+    throw new HttpError(413, 'body_too_large', `request body is ${declared} bytes; the limit is ${limit} bytes (1 MiB)`, true);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  await new Promise<void>((resolve, reject) => {
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        resolve();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve());
+    req.on('error', (error) => reject(error));
+    req.on('aborted', () => reject(new HttpError(400, 'bad_request', 'request aborted')));
+  });
+  if (tooLarge) throw new HttpError(413, 'body_too_large', `request body exceeds the limit of ${limit} bytes (1 MiB)`, true);
+  if (size === 0) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json (got ${type ? JSON.stringify(type.slice(0, 60)) : 'none'})`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+  } catch {
+    throw new HttpError(400, 'bad_request', 'request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `request body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
+  }
+}
+
+/** Describes a JSON value's type for error messages. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Requires a JSON object body. */
+export function requireObject(body: unknown, example: string): Record<string, unknown> {
+  if (body === undefined) throw new HttpError(400, 'bad_request', `request body is required, e.g. ${example}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'bad_request', `request body must be a JSON object, e.g. ${example} (got ${jsonType(body)})`);
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Requires `body[field]` to be a non-empty string of at most `max` characters. */
+export function requireString(body: Record<string, unknown>, field: string, max = 256): string {
+  const value = body[field];
+  if (value === undefined) throw new HttpError(400, 'bad_request', `field "${field}" is required`);
+  if (typeof value !== 'string') throw new HttpError(400, 'bad_request', `field "${field}" must be a string (got ${jsonType(value)})`);
+  if (!value.trim()) throw new HttpError(400, 'bad_request', `field "${field}" must not be empty`);
+  if (value.length > max) throw new HttpError(400, 'bad_request', `field "${field}" is longer than ${max} characters`);
+  return value;
+}
