@@ -1,0 +1,45 @@
+/**
+ * The generate pipeline without the writer: load and validate a fleet, run every generator, and return the
+ * files out/ would hold (including the manifest), in memory.
+ */
+import path from 'node:path';
+import { loadFleet, type FleetPaths } from '../fleet/load.ts';
+import type { Fleet } from '../fleet/model.ts';
+import type { Problem } from '../fleet/problem.ts';
+import { generators, type Generator } from '../generators/index.ts';
+import { planOutput } from '../output/output-plan.ts';
+import { runGenerators } from '../output/run-generators.ts';
+
+/** Output name of the manifest, which the output layer writes beside the generators' files. */
+export const MANIFEST_OUTPUT = 'manifest';
+
+/** A fleet and everything it generates. */
+export interface GeneratedFleet {
+  fleet: Fleet;
+  /** Content by path relative to out/. */
+  files: Map<string, string>;
+  /** Which output (generator name, or `manifest`) produced each path. */
+  outputOf: Map<string, string>;
+}
+
+export type GenerateResult = { ok: true; generated: GeneratedFleet } | { ok: false; problems: Problem[] };
+
+/**
+ * Loads the fleet at `paths` and generates all of out/ in memory. `scratch` is a folder of the caller's that
+ * must not contain `no-out/`: the output plan is made against that absent folder so every file, including
+ * generated-files.json, comes back with its full content, exactly as the writer would produce it.
+ */
+export async function generateInMemory(paths: FleetPaths, scratch: string, registry: Generator[] = generators): Promise<GenerateResult> {
+  const loaded = await loadFleet(paths);
+  if (!loaded.ok) return { ok: false, problems: loaded.problems };
+  const outputs = runGenerators(loaded.fleet, registry);
+  const plan = await planOutput(path.join(scratch, 'no-out'), outputs);
+  const outputOf = new Map<string, string>();
+  for (const [name, files] of outputs) for (const file of files) outputOf.set(file.path, name);
+  const files = new Map<string, string>();
+  for (const file of plan.writes) {
+    files.set(file.path, file.content);
+    if (!outputOf.has(file.path)) outputOf.set(file.path, MANIFEST_OUTPUT);
+  }
+  return { ok: true, generated: { fleet: loaded.fleet, files, outputOf } };
+}

@@ -1,0 +1,51 @@
+/**
+ * `diff` end to end, without printing: resolve the base commit, read its inputs into a scratch folder,
+ * generate both sides in memory with the working tree's code, compare.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FleetPaths } from '../fleet/load.ts';
+import type { Problem } from '../fleet/problem.ts';
+import { materializeBaseInputs } from './base-inputs.ts';
+import { resolveBase, type BaseRef } from './base-ref.ts';
+import { generateInMemory } from './generate-in-memory.ts';
+import { diffFleets, type FleetDiff } from './semantic-diff.ts';
+import { unifiedDiff, type FilePatch } from './unified-diff.ts';
+
+/** A finished comparison of the base commit with the working tree. */
+export interface Review {
+  base: BaseRef;
+  diff: FleetDiff;
+  patches: FilePatch[];
+}
+
+export type ReviewResult = { ok: true; review: Review } | { ok: false; side: 'base' | 'working tree'; base: BaseRef; problems: Problem[] };
+
+export interface ReviewOptions {
+  /** Git ref to compare with; default: see {@link resolveBase}. */
+  base?: string;
+  /** Context lines of the unified diff. */
+  context?: number;
+}
+
+/**
+ * Compares the fleet at the base commit with the working tree at `paths`. Validation problems on either side
+ * are returned as values; git failures (no repository, unknown ref) are thrown as Errors with a message for
+ * the user. The scratch folder is always removed.
+ */
+export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {}): Promise<ReviewResult> {
+  const base = await resolveBase(paths.root, options.base);
+  const scratch = await mkdtemp(path.join(tmpdir(), 'mcpfleet-diff-'));
+  try {
+    const baseInputs = await materializeBaseInputs(paths, base.commit, path.join(scratch, 'base'));
+    const before = await generateInMemory(baseInputs, scratch);
+    if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
+    const after = await generateInMemory(paths, scratch);
+    if (!after.ok) return { ok: false, side: 'working tree', base, problems: after.problems };
+    const diff = diffFleets(before.generated, after.generated);
+    return { ok: true, review: { base, diff, patches: unifiedDiff(diff.files, options.context) } };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
