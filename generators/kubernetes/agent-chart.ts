@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Chart } from 'cdk8s';
 import type { Fleet } from '../../fleet/model.ts';
-import { jsonSchemaGenerator } from '../json-schema.ts';
+import { runtimeConfigJsonSchema } from '../json-schema.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, runtimeConfig, toJson } from '../runtime-config.ts';
 import { memoryApp } from './customer-chart.ts';
 import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_TOKEN_SECRET, MANAGED_BY, SERVERS_CONFIGMAP } from './names.ts';
@@ -26,13 +26,11 @@ export function agentManifests(fleet: Fleet): Manifest[] {
   const labels = { ...MANAGED_BY, 'app.kubernetes.io/component': 'agent' };
   new kplus.Namespace(chart, 'namespace', { metadata: { name: AGENT_NAMESPACE, labels: { ...labels, ...AGENT_POD_SECURITY } } });
 
-  const schema = jsonSchemaGenerator.generate(fleet).find((f) => f.path === RUNTIME_SCHEMA_FILE);
-  if (!schema) throw new Error(`the schema generator no longer writes ${RUNTIME_SCHEMA_FILE}`);
   const servers = new kplus.ConfigMap(chart, 'servers', {
     metadata: { name: SERVERS_CONFIGMAP, namespace: AGENT_NAMESPACE, labels },
     data: {
       [CONFIG_KEY]: toJson(runtimeConfig(fleet, (server) => server.kubernetesUrl, `./${SCHEMA_KEY}`)),
-      [SCHEMA_KEY]: schema.content,
+      [SCHEMA_KEY]: runtimeConfigJsonSchema(),
     },
   });
 

@@ -4,11 +4,10 @@ import YAML from 'yaml';
 import { buildFleet, type CustomerSource } from '../../fleet/build-fleet.ts';
 import { GENESYS_REGIONS } from '../../mcp-types/genesys.ts';
 import { generators } from '../../generators/index.ts';
-import { jsonSchemaGenerator } from '../../generators/json-schema.ts';
+import { runtimeConfigJsonSchema } from '../../generators/json-schema.ts';
 import { compile2020, dockerComposeConfig, validateComposeSpec } from '../helpers/validators.ts';
 
-const runtimeSchema = jsonSchemaGenerator.generate(undefined as never).find((f) => f.path === 'schema/mcp_servers.schema.json')!;
-const validateRuntime = compile2020(JSON.parse(runtimeSchema.content));
+const validateRuntime = compile2020(JSON.parse(runtimeConfigJsonSchema()));
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,5})?$/);
 const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 });
