@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/fleet-repo.ts';
@@ -132,6 +133,26 @@ function writeAlertmanagerConfig(): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'mcpfleet-am-')), 'alertmanager.yml');
   writeFileSync(file, "route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n");
   return file;
+}
+
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/**
+ * A run of `count` consecutive ports free on 127.0.0.1 right now, at a random place in 30000-59999, so parallel
+ * test runs and other engines' published ports do not collide. Bounded: 50 tries.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 30000 + Math.floor(Math.random() * (30000 - count));
+    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (checks.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
 }
 
 /** Every container, network and volume carrying the label, removed. */

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
-import { buildTestImages, ensureDockerEngine, IMAGES, removeLabelled, sh } from './docker-fixtures.ts';
+import { buildTestImages, ensureDockerEngine, freePortRange, IMAGES, removeLabelled, sh } from './docker-fixtures.ts';
 
 const run = randomBytes(3).toString('hex');
 const project = `mcpfleet-e2e-${run}`;
@@ -16,8 +16,8 @@ const label = `mcpfleet-e2e=${run}`;
 const alpha = `alpha-${run}`;
 const beta = `beta-${run}`;
 const upstream = `am-upstream-${run}`;
-const agentPort = 41000 + (parseInt(run, 16) % 900);
-const portBase = 42000 + (parseInt(run, 16) % 50) * 20;
+let agentPort: number;
+let portBase: number;
 const repo = new FleetRepo();
 let daemon: ChildProcess | undefined;
 
@@ -58,6 +58,9 @@ async function agent(method: 'GET' | 'POST', route: string, body?: unknown): Pro
 beforeAll(async () => {
   daemon = await ensureDockerEngine();
   buildTestImages();
+  // One run of free ports: the servers' range, then the agent's port right after it.
+  portBase = await freePortRange(21);
+  agentPort = portBase + 20;
   const alertmanager = { type: 'alertmanager', url: `http://${upstream}:9093` };
   repo
     .addCustomer(alpha, {
