@@ -8,7 +8,8 @@ import { GENERATED_MARKER } from '../generator.ts';
 export type Manifest = Record<string, unknown>;
 
 export function toYaml(value: unknown): string {
-  return yaml.dump(value, { sortKeys: true, lineWidth: -1, noRefs: true });
+  // cdk8s already sorts every object's keys (ApiObject.toJson); sorting again costs ~15% of the dump.
+  return yaml.dump(value, { lineWidth: -1, noRefs: true });
 }
 
 /** A file of manifests; `about` lines follow the marker as comments. */
