@@ -9,4 +9,6 @@ export default defineCustomer({
     { type: 'grafana', url: 'https://maas-1171.mon.sabio.cloud', tokenEnv: 'GRAFANA_TOKEN_SEGURCAIXA' },
     { type: 'alertmanager', url: 'http://maas-1171.mon.sabio.cloud:9093' },
   ],
+  // Read-only for MCP clients at the agent's /customers/segurcaixa/mcp endpoint: no silences.
+  gateway: { tokenEnv: 'GATEWAY_TOKEN_SEGURCAIXA', denyTools: ['createSilence'] },
 });

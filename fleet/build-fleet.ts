@@ -111,6 +111,13 @@ function deriveCustomer(source: CustomerSource, customer: Customer, config: Flee
     network: `mcp-${id}`,
     namespace: `mcp-${id}`,
     servers: customer.mcpServers.map((server) => deriveServer(id, server, config, ports)),
+    ...(customer.gateway && { gateway: customer.gateway }),
+    ...(customer.gateway?.tokenEnv && {
+      gatewayToken: {
+        variable: customer.gateway.tokenEnv,
+        description: `Bearer token MCP clients present at the agent's /customers/${id}/mcp endpoint (choose one, e.g. openssl rand -hex 24)`,
+      },
+    }),
   };
 }
 
@@ -186,7 +193,7 @@ function crossCustomerProblems(customers: FleetCustomer[]): Problem[] {
         problems.push({ file: customer.file, path, message: `service name "${server.serviceName}" is also generated for ${clash.file}; rename this server or the customer file` });
       } else serviceNames.set(server.serviceName, customer);
 
-      for (const credential of new Set(server.credentials.map((c) => c.variable))) {
+      for (const credential of new Set([...server.credentials.map((c) => c.variable), ...(index === 0 && customer.gatewayToken ? [customer.gatewayToken.variable] : [])])) {
         const owner = variables.get(credential);
         if (owner && owner !== customer) {
           problems.push({

@@ -3,6 +3,7 @@
  * credentials), and every generator reads it from here.
  */
 import type { CredentialRef, EnvEntry, HealthProbe, Resources } from '../mcp-types/index.ts';
+import type { CustomerGateway } from '../schema/customer.ts';
 import type { FleetConfig } from '../schema/fleet-config.ts';
 
 /** One MCP server of one customer, with every derived fact the outputs need. */
@@ -50,6 +51,10 @@ export interface FleetCustomer {
   /** Kubernetes namespace of the customer. */
   namespace: string;
   servers: FleetServer[];
+  /** The customer's MCP endpoint on the agent (`/customers/<id>/mcp`): token variable name and tool filters. */
+  gateway?: CustomerGateway;
+  /** The bearer token MCP clients present at that endpoint; the agent needs it, so it is a credential of the agent. */
+  gatewayToken?: CredentialRef;
 }
 
 /** The agent runtime: reads mcp_servers.json, connects to the selected customer's servers, serves the API and page. */

@@ -13,6 +13,9 @@ export const COMPOSE_FILE = 'docker-compose.mcps.yml';
 /** The credentials file compose reads, relative to the repo root; its template is out/env/. */
 const CREDENTIALS_HINT = 'set it in mcp_credentials.env (template out/env/mcp_credentials.env.example)';
 
+/** A credential as compose interpolation that refuses to start without it. */
+const credentialReference = (variable: string) => `\${${variable}:?${variable} is missing: ${CREDENTIALS_HINT}}`;
+
 /** Compose interpolates `$` in every value; `$$` is a literal dollar. */
 export const escapeInterpolation = (value: string): string => value.replaceAll('$', '$$$$');
 
@@ -20,7 +23,7 @@ function service(customer: FleetCustomer, server: FleetServer): Record<string, u
   const environment = Object.fromEntries(
     server.env.map((entry) =>
       'credential' in entry
-        ? [entry.name, `\${${entry.credential.variable}:?${entry.credential.variable} is missing: ${CREDENTIALS_HINT}}`]
+        ? [entry.name, credentialReference(entry.credential.variable)]
         : [entry.name, escapeInterpolation(entry.value)],
     ),
   );
@@ -73,6 +76,8 @@ function agentService(fleet: Fleet): Record<string, unknown> {
       AGENT_CONFIG: agent.configPath,
       // Optional bearer token for /api; empty means no token required.
       AGENT_API_TOKEN: '${AGENT_API_TOKEN:-}',
+      // Each customer's gateway token, when its file names one (/customers/<id>/mcp).
+      ...Object.fromEntries(fleet.customers.flatMap((c) => (c.gatewayToken ? [[c.gatewayToken.variable, credentialReference(c.gatewayToken.variable)]] : []))),
     },
     volumes: [`./${RUNTIME_CONFIG_FILE}:${agent.configPath}:ro`, `./${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:${configDir}/${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:ro`],
     ports: [`127.0.0.1:${agent.hostPort}:${agent.containerPort}`],

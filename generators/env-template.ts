@@ -30,6 +30,9 @@ export const envTemplateGenerator: Generator = {
           byVariable.set(credential.variable, entry);
         }
       }
+      if (customer.gatewayToken) {
+        byVariable.set(customer.gatewayToken.variable, { variable: customer.gatewayToken.variable, description: oneLine(customer.gatewayToken.description), services: [fleet.agent.serviceName] });
+      }
       return {
         name: customer.name,
         file: customer.file,

@@ -1,9 +1,12 @@
 /**
  * out/mcp_servers.json: the agent runtime's view of the fleet in the seed's snake_case format.
  * URLs are the in-network compose URLs; config carries upstream URLs, regions and *_env names only.
+ * A customer's `gateway` (its MCP endpoint on the agent: token variable *name*, tool allow/deny lists) is written
+ * when set.
  */
 import type { Fleet } from '../fleet/model.ts';
-import type { RuntimeConfig } from '../schema/runtime-config.ts';
+import type { CustomerGateway } from '../schema/customer.ts';
+import type { RuntimeConfig, RuntimeGateway } from '../schema/runtime-config.ts';
 import type { Generator } from './generator.ts';
 
 export const RUNTIME_CONFIG_FILE = 'mcp_servers.json';
@@ -25,8 +28,24 @@ export function runtimeConfig(fleet: Fleet, urlOf: (server: Fleet['customers'][n
         transport: server.transport,
         config: server.runtimeConfig,
       })),
+      ...gatewayEntry(customer.gateway),
     })),
   };
+}
+
+/**
+ * `{ gateway: { token_env, allow_tools, deny_tools } }` for a customer whose file sets `gateway`, else `{}` (the key
+ * is left out, so files without it are unchanged). Reads `gateway` off the fleet customer, where the fleet model
+ * carries it over from the validated customer file.
+ */
+export function gatewayEntry(gateway: CustomerGateway | undefined): { gateway?: RuntimeGateway } {
+  if (!gateway) return {};
+  const entry: RuntimeGateway = {
+    ...(gateway.tokenEnv !== undefined && { token_env: gateway.tokenEnv }),
+    ...(gateway.allowTools !== undefined && { allow_tools: [...gateway.allowTools] }),
+    ...(gateway.denyTools !== undefined && { deny_tools: [...gateway.denyTools] }),
+  };
+  return { gateway: entry };
 }
 
 export const toJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;

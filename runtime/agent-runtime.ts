@@ -1,13 +1,19 @@
 /**
  * The agent runtime's state: the customers from the config, the current customer, and the pool of their MCP
- * connections. The HTTP layer (`api-server.ts`) is a thin shell over this class.
+ * connections. The HTTP layer (`api-server.ts`) and the MCP gateway (`gateway.ts`) are thin shells over this class.
+ *
+ * Each customer's tool filter (`gateway.allow_tools` / `deny_tools`, see `gateway-filter.ts`) is applied here, in
+ * {@link AgentRuntime.visibleTools} and {@link AgentRuntime.findVisibleTool}, which every listing and every call
+ * (API and gateway) goes through.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ConnectionPool, DEFAULT_POOL_SIZE } from './connection-pool.ts';
 import type { CustomerConfig, RuntimeConfig } from './config.ts';
 import { CustomerSession } from './customer-session.ts';
 import type { ExposedTool, SessionReport } from './customer-session.ts';
+import { ToolFilter } from './gateway-filter.ts';
+import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
 import type { ConnectionOptions, ServerStatus, TransportMemory } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -52,12 +58,51 @@ export class UnknownCustomerError extends Error {
   }
 }
 
+/** A tool as offered to clients, with the upstream's full definition (title, outputSchema, …) when known. */
+export interface VisibleTool {
+  exposed: ExposedTool;
+  upstream: Tool | undefined;
+}
+
+/**
+ * A customer's pooled session, held open for as long as the lease lives: a held session is never evicted from the
+ * LRU pool (the pool may then exceed `--pool-size` by the number of held customers). Used by the MCP gateway, whose
+ * clients expect their upstream connections (and list_changed subscriptions) to stay up while they are connected.
+ * Does not change the current customer.
+ */
+export interface CustomerLease {
+  readonly customer: CustomerConfig;
+  /**
+   * Resolves once the customer's first connect has finished (every server connected or failed, each bounded by the
+   * connect timeout); the first call starts it. Cheap once done.
+   */
+  ready(): Promise<void>;
+  /** Starts, without waiting, reconnects of the customer's servers that are down and out of backoff. */
+  reconnectFailed(): void;
+  /** The customer's tools after its filter, in server order. */
+  tools(): VisibleTool[];
+  /** A tool by namespaced name: `allowed` false when the filter hides it; `undefined` when there is no such tool. */
+  find(name: string): { tool: ExposedTool; allowed: boolean } | undefined;
+  /**
+   * Calls an allowed tool (from {@link find}); `undefined` if it vanished from the list in between. Rejects with
+   * `UpstreamError`.
+   */
+  call(tool: ExposedTool, args: Record<string, unknown>): Promise<CallToolResult | undefined>;
+  /** Gives the hold back (idempotent); the pool may then evict the session. */
+  release(): void;
+}
+
 /** Customers, current customer, connection pool. */
 export class AgentRuntime {
   readonly redactor: Redactor;
+  /** Effective connect and call bounds of every upstream connection, ms. */
+  readonly timeouts: { connectMs: number; callMs: number };
   private readonly logger: Logger;
   private readonly pool: ConnectionPool;
   private readonly memory: TransportMemory = new Map();
+  private readonly filters = new Map<string, ToolFilter>();
+  private readonly byId = new Map<string, CustomerConfig>();
+  private readonly toolListeners = new Set<(customerId: string) => void>();
   private currentId: string | null = null;
   private switchSeq = 0;
 
@@ -68,11 +113,77 @@ export class AgentRuntime {
     this.logger = options.logger ?? silentLogger;
     this.redactor = options.redactor ?? new Redactor();
     const connection = options.connection ?? {};
+    this.timeouts = {
+      connectMs: connection.connectTimeoutMs ?? DEFAULT_CONNECTION_OPTIONS.connectTimeoutMs,
+      callMs: connection.callTimeoutMs ?? DEFAULT_CONNECTION_OPTIONS.callTimeoutMs,
+    };
+    for (const customer of config.customers) {
+      this.byId.set(customer.id, customer);
+      this.filters.set(customer.id, ToolFilter.fromConfig(customer.gateway));
+    }
     this.pool = new ConnectionPool(
       options.poolSize ?? DEFAULT_POOL_SIZE,
-      (customer) => new CustomerSession(customer, { ...connection, logger: this.logger, redactor: this.redactor, transportMemory: this.memory }),
+      (customer) => {
+        const session = new CustomerSession(customer, { ...connection, logger: this.logger, redactor: this.redactor, transportMemory: this.memory });
+        // The session clears its tool index on a change; chain a notification for the gateway's list_changed.
+        for (const c of session.connections) {
+          const previous = c.onToolsChanged;
+          c.onToolsChanged = () => {
+            previous?.();
+            this.emitToolsChanged(customer.id);
+          };
+        }
+        return session;
+      },
       this.logger,
     );
+  }
+
+  /**
+   * Registers a listener called (synchronously) whenever a server of a pooled customer connected or refreshed its
+   * tool list, i.e. whenever that customer's tool list may have changed. Returns the unsubscribe function.
+   */
+  onToolsChanged(listener: (customerId: string) => void): () => void {
+    this.toolListeners.add(listener);
+    return () => this.toolListeners.delete(listener);
+  }
+
+  /** A customer by exact id. */
+  customerById(id: string): CustomerConfig | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * Holds a customer's session open (see {@link CustomerLease}); connects it through the pool on the first
+   * {@link CustomerLease.ready}. Throws {@link UnknownCustomerError} for an id not in the config.
+   */
+  lease(id: string): CustomerLease {
+    const customer = this.customerById(id);
+    if (!customer) throw new UnknownCustomerError(id);
+    const { session } = this.pool.acquire(customer);
+    session.holds++;
+    let released = false;
+    return {
+      customer,
+      ready: async () => {
+        await session.connectAll();
+      },
+      reconnectFailed: () => {
+        if (session.started) void session.resume().catch(() => {});
+      },
+      tools: () => this.visibleTools(customer, session),
+      find: (name) => {
+        const tool = session.findTool(name);
+        return tool ? { tool, allowed: this.filterOf(customer).allows(tool) } : undefined;
+      },
+      call: async (tool, args) => (await session.callTool(tool.name, args))?.result,
+      release: () => {
+        if (released) return;
+        released = true;
+        session.holds--;
+        this.pool.trim();
+      },
+    };
   }
 
   /** Summaries of all configured customers. */
@@ -120,6 +231,7 @@ export class AgentRuntime {
     } finally {
       session.holds--;
     }
+    report = this.filteredReport(customer, session, report);
     const elapsed = Math.round((performance.now() - started) * 10) / 10;
     const base = { customer: customer.name, customer_id: customer.id, pooled, elapsed_ms: elapsed, ...report };
     if (seq !== this.switchSeq) {
@@ -150,8 +262,8 @@ export class AgentRuntime {
     let report: SessionReport;
     let tools: string[];
     try {
-      report = session.started ? await session.resume() : await session.connectAll();
-      tools = session.tools().map((t) => t.name);
+      report = this.filteredReport(customer, session, session.started ? await session.resume() : await session.connectAll());
+      tools = this.visibleTools(customer, session).map((t) => t.exposed.name);
     } finally {
       session.holds--;
       this.pool.trim();
@@ -166,29 +278,61 @@ export class AgentRuntime {
     };
   }
 
-  /** The current customer's tools, or `null` when no customer is selected. */
+  /** The current customer's tools (after its filter), or `null` when no customer is selected. */
   currentTools(): ExposedTool[] | null {
-    return this.currentSession()?.tools() ?? null;
-  }
-
-  /** The current customer's per-server status, or `null` when no customer is selected. */
-  servers(): ServerStatus[] | null {
-    return this.currentSession()?.status() ?? null;
+    const session = this.currentSession();
+    return session ? this.visibleTools(session.customer, session).map((t) => t.exposed) : null;
   }
 
   /**
-   * Calls a namespaced tool of the current customer. `null`: no customer selected; `undefined`: unknown tool.
-   * Rejects with `UpstreamError` when the server is unavailable or the call fails.
+   * The current customer's per-server status, or `null` when no customer is selected. `tool_count` counts the tools
+   * the customer's filter lets through.
+   */
+  servers(): ServerStatus[] | null {
+    const session = this.currentSession();
+    if (!session) return null;
+    const counts = this.countsByServer(session.customer, session);
+    return session.status().map((s) => ({ ...s, tool_count: counts.get(s.name) ?? 0 }));
+  }
+
+  /**
+   * Calls a namespaced tool of the current customer. `null`: no customer selected; `undefined`: unknown tool (or one
+   * the customer's filter hides). Rejects with `UpstreamError` when the server is unavailable or the call fails.
    */
   async callTool(name: string, args: Record<string, unknown>): Promise<{ tool: ExposedTool; result: CallToolResult } | undefined | null> {
     const session = this.currentSession();
     if (!session) return null;
+    const tool = this.findVisibleTool(session.customer, session, name);
+    if (!tool) return undefined;
     session.holds++;
     try {
-      return await session.callTool(name, args);
+      return await session.callTool(tool.name, args);
     } finally {
       session.holds--;
     }
+  }
+
+  /** The customer's tool filter. */
+  filterOf(customer: CustomerConfig): ToolFilter {
+    return this.filters.get(customer.id) ?? ToolFilter.ALLOW_ALL;
+  }
+
+  /** The one place listings are filtered: a session's tools that the customer's filter lets through. */
+  visibleTools(customer: CustomerConfig, session: CustomerSession): VisibleTool[] {
+    const filter = this.filterOf(customer);
+    const byServer = new Map(session.connections.map((c) => [c.server.name, c]));
+    const out: VisibleTool[] = [];
+    for (const exposed of session.tools()) {
+      if (!filter.allows(exposed)) continue;
+      out.push({ exposed, upstream: byServer.get(exposed.server)?.tools.find((t) => t.name === exposed.original_name) });
+    }
+    return out;
+  }
+
+  /** The one place calls are filtered: a tool by namespaced name, unless the customer's filter hides it. */
+  findVisibleTool(customer: CustomerConfig, session: CustomerSession, name: string): ExposedTool | undefined {
+    const tool = session.findTool(name);
+    return tool && this.filterOf(customer).allows(tool) ? tool : undefined;
   }
 
   /** Closes every pooled connection. */
@@ -199,6 +343,32 @@ export class AgentRuntime {
   private currentSession(): CustomerSession | undefined {
     if (!this.currentId) return undefined;
     return this.pool.peek(this.currentId);
+  }
+
+  private emitToolsChanged(customerId: string): void {
+    for (const listener of this.toolListeners) {
+      try {
+        listener(customerId);
+      } catch (error) {
+        this.logger.error('tools-changed listener failed', { customer: customerId, error: this.redactor.reason(error instanceof Error ? error.message : String(error)) });
+      }
+    }
+  }
+
+  private countsByServer(customer: CustomerConfig, session: CustomerSession): Map<string, number> {
+    const counts = new Map<string, number>();
+    const filter = this.filterOf(customer);
+    for (const tool of session.tools()) if (filter.allows(tool)) counts.set(tool.server, (counts.get(tool.server) ?? 0) + 1);
+    return counts;
+  }
+
+  /** A session report whose tool counts count only the tools the customer's filter lets through. */
+  private filteredReport(customer: CustomerConfig, session: CustomerSession, report: SessionReport): SessionReport {
+    if (this.filterOf(customer).allowsAll) return report;
+    const counts = this.countsByServer(customer, session);
+    let total = 0;
+    for (const n of counts.values()) total += n;
+    return { ...report, connected_servers: report.connected_servers.map((s) => ({ ...s, tool_count: counts.get(s.name) ?? 0 })), tool_count: total };
   }
 }
 

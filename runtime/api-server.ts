@@ -2,7 +2,9 @@
  * The HTTP API and web page (node:http, no framework).
  *
  * Routes: `GET /` (page), `GET /healthz`, `GET /readyz`, `GET /api/customers`, `GET /api/customers/{id or name}`,
- * `POST /api/customers/switch`, `GET /api/tools`, `POST /api/tools/call`, `GET /api/servers`.
+ * `POST /api/customers/switch`, `GET /api/tools`, `POST /api/tools/call`, `GET /api/servers`; and, when a
+ * {@link Gateway} is given, each customer's MCP endpoint under `/customers/<id>/` (`mcp`, `sse`, `messages`), which
+ * authorizes with its own per-customer tokens.
  *
  * Security: with a token configured every `/api/` request needs `Authorization: Bearer <token>`; when bound to a
  * loopback address, requests whose `Host` is not a loopback name are refused (DNS-rebinding guard); bodies are capped
@@ -15,9 +17,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AgentRuntime, UnknownCustomerError } from './agent-runtime.ts';
 import { BearerAuth } from './auth.ts';
+import { Gateway } from './gateway.ts';
+import { scrubErrorResult } from './gateway-results.ts';
 import { UpstreamError } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -36,6 +39,8 @@ export interface ApiServerOptions {
   publicDir?: string;
   /** Largest request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** The per-customer MCP endpoints; without it `/customers/…` answers 404. Closed by {@link ApiServer.close}. */
+  gateway?: Gateway;
 }
 
 /** A started API server. */
@@ -44,7 +49,10 @@ export interface ApiServer {
   /** e.g. `http://127.0.0.1:8080`. */
   url: string;
   port: number;
-  /** Stops accepting requests (readyz turns 503 first) and closes connections. Does not close the runtime. */
+  /**
+   * Stops accepting requests (readyz turns 503 first), closes the gateway's sessions and the connections. Does not
+   * close the runtime.
+   */
   close(): Promise<void>;
 }
 
@@ -61,9 +69,6 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
 };
-
-/** Longest text kept per content item of a tool *error* result. */
-const MAX_ERROR_TEXT = 2_000;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -82,6 +87,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   const loopbackOnly = isLoopback(options.host);
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const redactor = runtime.redactor;
+  const gateway = options.gateway;
   let shuttingDown = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -120,6 +126,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
         }
         return await routeApi(req, res, method, path);
       }
+      if (gateway && Gateway.matches(path)) return await gateway.handle(req, res, path);
       throw new HttpError(404, 'not_found', `no route for ${path.slice(0, 100)}`);
     } catch (error) {
       if (error instanceof HttpError) {
@@ -163,7 +170,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
       if (!name || name.length > 256) throw new HttpError(400, 'bad_request', 'customer name in the path must be 1–256 characters');
       try {
         const detail = await runtime.customerDetail(name);
-        return sendJson(res, 200, detail, redactor);
+        return sendJson(res, 200, gateway ? { ...detail, gateway: gateway.endpoints(detail.id) } : detail, redactor);
       } catch (error) {
         if (error instanceof UnknownCustomerError) throw unknownCustomer(runtime, name);
         throw error;
@@ -247,6 +254,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     url: `http://${hostForUrl}:${port}`,
     close: async () => {
       shuttingDown = true;
+      await gateway?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -276,18 +284,6 @@ function unknownCustomer(runtime: AgentRuntime, name: string): HttpError {
   const known = runtime.customers().map((c) => c.id);
   const list = known.length > 20 ? `${known.slice(0, 20).join(', ')}, …` : known.join(', ');
   return new HttpError(404, 'unknown_customer', `unknown customer "${name.slice(0, 100)}"; known ids: ${list}`);
-}
-
-/** Tool error results can echo upstream configuration: scrub and bound their text. */
-function scrubErrorResult(result: CallToolResult, redactor: Redactor): CallToolResult {
-  return {
-    ...result,
-    content: (result.content ?? []).map((item) => {
-      if (item.type !== 'text') return item;
-      const text = redactor.scrub(item.text);
-      return { ...item, text: text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 1)}…` : text };
-    }),
-  };
 }
 
 /** Serializes, redacts known credential values, and sends a JSON response. */

@@ -8,24 +8,32 @@
  * 3. tools/call overhead: through the runtime vs. an SDK client talking to the server directly (medians), with the
  *    round trip of a bare GET /healthz for scale.
  * 4. 200 concurrent API requests: errors and wall time.
+ * 5. MCP gateway: tools/call through `/customers/<id>/mcp` (SDK client, streamable HTTP) vs. an SDK client talking
+ *    to the server directly, interleaved: medians, p99s and the overhead of each.
+ * 6. MCP gateway under load: 50 concurrent client sessions across 10 customers (pool size 8, so the gateway's holds
+ *    keep all 10 connected): all connect and list at once, then all make --session-calls calls at once; errors,
+ *    wall time, setup and call latency; the same load sent directly to the servers for scale.
  *
  * Options: --timeout-ms N (connect timeout, default 1000), --samples N (fresh switches, default 5),
- * --calls N (tools/call pairs, default 300).
+ * --calls N (tools/call pairs, default 300), --session-calls N (calls per gateway session in 6, default 20).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { closeStreamable, connectStreamable } from '../test/runtime/fixtures/gateway-clients.ts';
 import { startBlackHole } from '../test/runtime/fixtures/mcp-fixture.ts';
 import { cleanup, customer, postJson, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';
 import { McpConnection } from './mcp-connection.ts';
 
 const { values } = parseArgs({
-  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' } },
+  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' } },
 });
 const TIMEOUT = Number(values['timeout-ms'] ?? 1000);
 const SAMPLES = Number(values.samples ?? 5);
 const CALLS = Number(values.calls ?? 300);
+const SESSION_CALLS = Number(values['session-calls'] ?? 20);
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {
@@ -33,6 +41,14 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 }
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+
+/** CPU time (user + system, all threads) a process has used so far, ms; NaN where /proc is not available. */
+function cpuMs(pid: number): number {
+  const path = `/proc/${pid}/stat`;
+  if (!existsSync(path)) return NaN;
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (CLK_TCK 100)
+}
 
 /** A fixture MCP server in its own process, so direct and runtime calls both cross a process boundary. */
 async function fixtureProcess(name: string, delayMs = 0): Promise<{ url: string }> {
@@ -42,10 +58,12 @@ async function fixtureProcess(name: string, delayMs = 0): Promise<{ url: string 
 }
 
 async function main(): Promise<void> {
-  const [fast, slow, solo] = await Promise.all([fixtureProcess('fast'), fixtureProcess('slow', 300), fixtureProcess('solo')]);
+  const [fast, slow, solo, fleetA, fleetB] = await Promise.all([fixtureProcess('fast'), fixtureProcess('slow', 300), fixtureProcess('solo'), fixtureProcess('fleet-a'), fixtureProcess('fleet-b')]);
   const dead = await startBlackHole();
   const trio = customer('trio', 'Trio', [server('grafana', fast.url), server('alertmanager', slow.url), server('genesys', dead.url)]);
-  const config = writeConfig([trio, customer('solo', 'Solo', [server('grafana', solo.url)])]);
+  // Ten more customers for the gateway load test, two servers each (two fixture processes shared by all).
+  const ten = Array.from({ length: 10 }, (_, i) => customer(`c${i}`, `Customer ${i}`, [server('grafana', fleetA.url), server('alertmanager', fleetB.url)]));
+  const config = writeConfig([trio, customer('solo', 'Solo', [server('grafana', solo.url)]), ...ten]);
   const args = ['--connect-timeout-ms', String(TIMEOUT)];
   console.log(`runtime benchmark — connect timeout ${TIMEOUT} ms, node ${process.version}\n`);
 
@@ -135,6 +153,94 @@ async function main(): Promise<void> {
   const wall = performance.now() - t0;
   console.log('4. 200 concurrent API requests (customers, tools, servers, healthz, 40 tools/call)');
   console.log(`   errors ${results.filter((r) => !r.ok).length}, wall time ${ms(wall)}\n`);
+
+  // 5. tools/call through the gateway vs direct.
+  const viaGateway = await connectStreamable(`${runtime.url}/customers/solo/mcp`, undefined, 'bench-gateway');
+  const directSolo = new Client({ name: 'bench-direct', version: '1.0.0' });
+  await directSolo.connect(new StreamableHTTPClientTransport(new URL(solo.url)));
+  await viaGateway.client.listTools();
+  const gw: number[] = [];
+  const dr: number[] = [];
+  for (let i = 0; i < CALLS + 30; i++) {
+    const t0 = performance.now();
+    const a = await directSolo.callTool({ name: 'echo', arguments: { text: `d${i}` } });
+    const t1 = performance.now();
+    const b = await viaGateway.client.callTool({ name: 'grafana_echo', arguments: { text: `g${i}` } });
+    const t2 = performance.now();
+    if (a.isError || b.isError) throw new Error('gateway benchmark call failed');
+    if (i >= 30) {
+      dr.push(t1 - t0);
+      gw.push(t2 - t1);
+    }
+  }
+  // The runtime's own CPU per call, gateway vs. HTTP API (robust to other load on the machine, unlike wall time).
+  const pid = runtime.child.pid!;
+  let cpu0 = cpuMs(pid);
+  for (let i = 0; i < CALLS; i++) await viaGateway.client.callTool({ name: 'grafana_echo', arguments: { text: `c${i}` } });
+  const gatewayCpu = (cpuMs(pid) - cpu0) / CALLS;
+  await runtime.json('/api/customers/switch', postJson({ customer: 'solo' }));
+  cpu0 = cpuMs(pid);
+  for (let i = 0; i < CALLS; i++) await (await runtime.api('/api/tools/call', postJson({ tool: 'grafana_echo', arguments: { text: `c${i}` } }))).arrayBuffer();
+  const apiCpu = (cpuMs(pid) - cpu0) / CALLS;
+  await closeStreamable(viaGateway);
+  await directSolo.close();
+  console.log(`5. MCP gateway tools/call (echo), SDK client over streamable HTTP, ${CALLS} calls each, interleaved after 30 warm-up calls`);
+  console.log(`   direct to the server:  median ${ms(median(dr))}, p99 ${ms(quantile(dr, 0.99))}`);
+  console.log(`   through the gateway:   median ${ms(median(gw))}, p99 ${ms(quantile(gw, 0.99))}`);
+  console.log(`   overhead:              median ${ms(median(gw) - median(dr))}, p99 ${ms(quantile(gw, 0.99) - quantile(dr, 0.99))}`);
+  console.log(`   runtime CPU per call:  gateway ${ms(gatewayCpu)}, HTTP API (POST /api/tools/call) ${ms(apiCpu)}\n`);
+
+  // 6. 50 concurrent gateway sessions across 10 customers, and the same load sent directly to the servers for scale.
+  //    Phase 1: all sessions connect and list at once; phase 2 (once all are up): all call at once.
+  const load = async (urlOf: (i: number) => string, toolOf: (k: number) => string, expectTools: number) => {
+    const errors: string[] = [];
+    const setup: number[] = [];
+    const times: number[] = [];
+    const started = performance.now();
+    const sessions = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        try {
+          const t0 = performance.now();
+          const c = await connectStreamable(urlOf(i), undefined, `bench-${i}`);
+          const listed = await c.client.listTools();
+          setup.push(performance.now() - t0);
+          if (listed.tools.length !== expectTools) throw new Error(`session ${i}: expected ${expectTools} tools, got ${listed.tools.length}`);
+          return c;
+        } catch (error) {
+          errors.push(error instanceof Error ? error.message : String(error));
+          return null;
+        }
+      }),
+    );
+    await Promise.all(
+      sessions.map(async (c, i) => {
+        if (!c) return;
+        try {
+          for (let k = 0; k < SESSION_CALLS; k++) {
+            const t0 = performance.now();
+            const result = await c.client.callTool({ name: toolOf(k), arguments: { a: i, b: k } });
+            times.push(performance.now() - t0);
+            if (result.isError || (result.structuredContent as { sum?: number } | undefined)?.sum !== i + k) throw new Error(`session ${i}: wrong result from ${toolOf(k)}`);
+          }
+        } catch (error) {
+          errors.push(error instanceof Error ? error.message : String(error));
+        } finally {
+          await closeStreamable(c);
+        }
+      }),
+    );
+    return { errors, setup, times, wall: performance.now() - started };
+  };
+  const before = (await runtime.json('/api/customers')).body?.current_id;
+  const viaGw = await load((i) => `${runtime.url}/customers/c${i % 10}/mcp`, (k) => (k % 2 === 0 ? 'grafana_add' : 'alertmanager_add'), 10);
+  const direct50 = await load((i) => (i % 2 === 0 ? fleetA.url : fleetB.url), () => 'add', 5);
+  const after = await runtime.json('/api/customers');
+  const line = (r: { errors: string[]; setup: number[]; times: number[]; wall: number }) =>
+    `errors ${r.errors.length}${r.errors.length ? ` (${r.errors.slice(0, 3).join('; ')})` : ''}, wall ${ms(r.wall)}; connect+list median ${ms(median(r.setup))}, p99 ${ms(quantile(r.setup, 0.99))}; ${r.times.length} calls median ${ms(median(r.times))}, p99 ${ms(quantile(r.times, 0.99))}`;
+  console.log(`6. 50 concurrent MCP client sessions (one client process): all connect + list, then all make ${SESSION_CALLS} calls`);
+  console.log(`   through the gateway, 10 customers × 2 servers:\n     ${line(viaGw)}`);
+  console.log(`   direct to the 2 servers (for scale):\n     ${line(direct50)}`);
+  console.log(`   API's current customer: ${after.body?.current_id === before ? `unchanged (${before})` : `CHANGED from ${before} to ${after.body?.current_id}`}\n`);
 
   await cleanup();
   await dead.close();

@@ -29,6 +29,18 @@ export interface ServerConfig {
   config: Record<string, string>;
 }
 
+/**
+ * A customer's MCP endpoint on the runtime (`/customers/<id>/mcp`, see `gateway.ts`). Every field is optional.
+ */
+export interface GatewayConfig {
+  /** Name of the environment variable holding the bearer token the endpoint requires (never the value). */
+  token_env?: string;
+  /** Only these tools are offered: upstream or namespaced names, `*` matches any run of characters. */
+  allow_tools?: string[];
+  /** These tools are neither listed nor callable (gateway and API); wins over `allow_tools`. */
+  deny_tools?: string[];
+}
+
 /** One customer and its MCP servers. */
 export interface CustomerConfig {
   id: string;
@@ -36,6 +48,8 @@ export interface CustomerConfig {
   description: string;
   host: string;
   mcp_servers: ServerConfig[];
+  /** The customer's MCP endpoint settings (token variable, tool filter). */
+  gateway?: GatewayConfig;
 }
 
 /** The whole runtime config file. */
@@ -286,6 +300,15 @@ function checkSemantics(path: string, config: RuntimeConfig): void {
       }
       if (protocol !== 'http:' && protocol !== 'https:') throw new ConfigError(path, field(`mcp_servers/${j}/url`), 'must be an http:// or https:// URL');
     });
+    const gateway = customer.gateway;
+    if (gateway?.token_env !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(gateway.token_env)) {
+      throw new ConfigError(path, field('gateway/token_env'), 'must be an environment variable name');
+    }
+    for (const list of ['allow_tools', 'deny_tools'] as const) {
+      gateway?.[list]?.forEach((pattern, k) => {
+        if (typeof pattern !== 'string' || !pattern.trim()) throw new ConfigError(path, field(`gateway/${list}/${k}`), 'must be a non-empty tool name or pattern');
+      });
+    }
   });
 }
 
@@ -293,10 +316,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Every environment variable name referenced by a `*_env` config entry (their values are credentials). */
+/**
+ * Every environment variable name referenced by a `*_env` config entry, including each customer's
+ * `gateway.token_env` (their values are credentials).
+ */
 export function credentialEnvNames(config: RuntimeConfig): string[] {
   const out = new Set<string>();
   for (const customer of config.customers) {
+    if (customer.gateway?.token_env) out.add(customer.gateway.token_env);
     for (const server of customer.mcp_servers) {
       for (const [key, value] of Object.entries(server.config)) if (/_env$/i.test(key) && value) out.add(value);
     }

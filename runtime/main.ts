@@ -6,6 +6,8 @@
 import { AgentRuntime } from './agent-runtime.ts';
 import { isLoopback, startApiServer } from './api-server.ts';
 import { ConfigError, credentialEnvNames, loadConfig } from './config.ts';
+import { Gateway } from './gateway.ts';
+import { GatewayAuth } from './gateway-auth.ts';
 import { bufferedStdout, createLogger } from './logger.ts';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Redactor } from './redact.ts';
@@ -40,12 +42,29 @@ async function main(): Promise<number> {
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   process.once('SIGINT', () => stopRequested('SIGINT'));
   process.once('SIGTERM', () => stopRequested('SIGTERM'));
+  const gatewayAuth = new GatewayAuth(loaded.config, process.env, options.apiToken);
+  const gateway = options.gateway
+    ? new Gateway(runtime, {
+        auth: gatewayAuth,
+        logger,
+        auditArguments: options.auditArguments,
+        idleTimeoutMs: options.gatewayIdleTimeoutMs,
+        maxSessions: options.gatewayMaxSessions,
+      })
+    : undefined;
   let api;
   try {
-    api = await startApiServer(runtime, { host: options.host, port: options.port, logger, ...(options.apiToken ? { apiToken: options.apiToken } : {}) });
+    api = await startApiServer(runtime, {
+      host: options.host,
+      port: options.port,
+      logger,
+      ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+      ...(gateway ? { gateway } : {}),
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(`agent: cannot listen on ${options.host}:${options.port}: ${code ?? (error as Error).message}\n`);
+    await gateway?.close();
     return 1;
   }
   // The startup line is printed at any log level: operators (and the tests) look for the URL.
@@ -57,9 +76,15 @@ async function main(): Promise<number> {
     auth: options.apiToken ? 'bearer' : 'none',
     connect_timeout_ms: options.connectTimeoutMs,
     pool_size: options.poolSize,
+    gateway: gateway ? `${api.url}/customers/<id>/mcp` : 'off',
+    audit_arguments: options.auditArguments,
   });
   if (!isLoopback(options.host) && !options.apiToken) {
     logger.warn('listening on a non-loopback address without AGENT_API_TOKEN: anyone who can reach this port can call tools', { host: options.host });
+  }
+  if (gateway && !isLoopback(options.host)) {
+    const open = loaded.config.customers.filter((c) => gatewayAuth.mode(c.id) === 'none').map((c) => c.id);
+    if (open.length) logger.warn('listening on a non-loopback address: these customers\' MCP endpoints need no token', { customers: open.slice(0, 50) });
   }
   logger.info('shutting down', { signal: await stopped });
   const forced = setTimeout(() => {

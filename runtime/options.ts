@@ -19,6 +19,14 @@ export interface AgentOptions {
   logLevel: LogLevel;
   /** From `AGENT_API_TOKEN`. */
   apiToken?: string;
+  /** Serve each customer's MCP endpoint under `/customers/<id>/` (`--gateway on|off`, `AGENT_GATEWAY`). */
+  gateway: boolean;
+  /** Close gateway sessions idle this long, ms. */
+  gatewayIdleTimeoutMs: number;
+  /** Most gateway sessions open at once. */
+  gatewayMaxSessions: number;
+  /** Write tool-call argument values into the gateway's audit log. */
+  auditArguments: boolean;
 }
 
 /** A bad flag or variable. */
@@ -41,9 +49,20 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
   --call-timeout-ms MS      per tool call bound (AGENT_CALL_TIMEOUT_MS, default 30000)
   --pool-size N             customers kept connected, LRU (AGENT_POOL_SIZE, default 8)
   --log-level LEVEL         debug|info|warn|error (AGENT_LOG_LEVEL, default info)
+  --gateway on|off          serve each customer's MCP endpoint at /customers/<id>/mcp (and legacy /sse)
+                            (AGENT_GATEWAY, default on)
+  --gateway-idle-timeout-ms MS
+                            close gateway sessions without requests or open streams for this long
+                            (AGENT_GATEWAY_IDLE_TIMEOUT_MS, default 900000)
+  --gateway-max-sessions N  most gateway sessions open at once (AGENT_GATEWAY_MAX_SESSIONS, default 1000)
+  --audit-arguments         include tool-call arguments in the gateway's audit log lines
+                            (AGENT_AUDIT_ARGUMENTS=1; default: names, outcome and duration only)
   --help                    this text
 
-  AGENT_API_TOKEN           when set, every /api request needs "Authorization: Bearer <token>"
+  AGENT_API_TOKEN           when set, every /api request needs "Authorization: Bearer <token>"; it also guards the
+                            MCP endpoints of customers without a token of their own
+  <gateway.token_env>       a customer whose config names gateway.token_env needs that variable's value as bearer
+                            token on its MCP endpoint (and nothing else opens it)
 `;
 
 /** Parses flags and environment. Returns `'help'` for `--help`; throws {@link OptionsError}. */
@@ -63,6 +82,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         'call-timeout-ms': { type: 'string' },
         'pool-size': { type: 'string' },
         'log-level': { type: 'string' },
+        gateway: { type: 'string' },
+        'gateway-idle-timeout-ms': { type: 'string' },
+        'gateway-max-sessions': { type: 'string' },
+        'audit-arguments': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }));
@@ -90,6 +113,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
   if (!isLogLevel(logLevel)) throw new OptionsError(`log level must be debug, info, warn or error (got ${JSON.stringify(logLevel.slice(0, 20))})`);
   const schemaPath = pick('schema', 'AGENT_SCHEMA').value;
   const apiToken = env.AGENT_API_TOKEN || undefined;
+  const gateway = pick('gateway', 'AGENT_GATEWAY');
+  const gatewayOn = flag(gateway.value, gateway.source, true, ['on', 'off']);
+  const auditArguments = values['audit-arguments'] === true || flag(env.AGENT_AUDIT_ARGUMENTS || undefined, 'AGENT_AUDIT_ARGUMENTS', false, ['1', '0']);
   return {
     host: host.replace(/^\[(.*)\]$/, '$1'),
     port: integer('port', 'AGENT_PORT', 8080, 0, 65535),
@@ -100,5 +126,21 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     poolSize: integer('pool-size', 'AGENT_POOL_SIZE', 8, 1, 10_000),
     logLevel,
     ...(apiToken ? { apiToken } : {}),
+    gateway: gatewayOn,
+    gatewayIdleTimeoutMs: integer('gateway-idle-timeout-ms', 'AGENT_GATEWAY_IDLE_TIMEOUT_MS', 900_000, 100, 86_400_000),
+    gatewayMaxSessions: integer('gateway-max-sessions', 'AGENT_GATEWAY_MAX_SESSIONS', 1_000, 1, 100_000),
+    auditArguments,
   };
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** A boolean setting: `1/true/yes/on` or `0/false/no/off` (any case); unset → `fallback`. */
+function flag(value: string | undefined, source: string, fallback: boolean, shown: [string, string]): boolean {
+  if (value === undefined) return fallback;
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new OptionsError(`${source} must be ${shown[0]} or ${shown[1]} (got ${JSON.stringify(value.slice(0, 20))})`);
 }

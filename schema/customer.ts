@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { mcpTypes } from '../mcp-types/index.ts';
-import { singleLine } from './fields.ts';
+import { envVarName, singleLine } from './fields.ts';
 
 /** The catalog's server schemas as a tuple type, which z.discriminatedUnion needs for inference. */
 function serverSchemasOf<T extends readonly { serverSchema: z.ZodObject }[]>(types: T): { -readonly [K in keyof T]: T[K]['serverSchema'] } {
@@ -16,6 +16,33 @@ export const mcpServerSchema = z.discriminatedUnion(
   'type',
   serverSchemasOf(mcpTypes),
 );
+
+/**
+ * A tool name or pattern for the gateway's allow/deny lists: an upstream tool name (`createSilence`) or a namespaced
+ * one (`alertmanager_createSilence`), where `*` matches any run of characters (`alertmanager_*`, `create*`).
+ */
+const toolPattern = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128)
+  .regex(/^[^\s\u0000-\u001f\u007f]+$/, { message: 'must be a tool name or pattern without spaces, e.g. createSilence, alertmanager_createSilence or alertmanager_*' });
+
+/** Settings of the customer's MCP endpoint on the agent runtime (`/customers/<id>/mcp`). */
+export const customerGatewaySchema = z
+  .strictObject({
+    tokenEnv: envVarName
+      .optional()
+      .describe('Env var (on the agent runtime) holding the bearer token this customer\'s MCP endpoint requires; only its name is written to mcp_servers.json.'),
+    allowTools: z
+      .array(toolPattern)
+      .optional()
+      .describe('Only these tools are offered (upstream or namespaced names, `*` wildcards); absent: all tools.'),
+    denyTools: z
+      .array(toolPattern)
+      .optional()
+      .describe('These tools are neither listed nor callable, also through the agent API (upstream or namespaced names, `*` wildcards); wins over allowTools.'),
+  })
+  .describe('The customer\'s MCP endpoint on the agent runtime (one URL for all its servers\' tools): bearer token and tool filter.');
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
 
@@ -31,6 +58,7 @@ export const customerSchema = z
       .array(mcpServerSchema)
       .min(1, 'a customer needs at least one MCP server: add an entry such as { type: \'grafana\', … }')
       .describe('The customer\'s MCP servers; two of one type need distinct `name`s.'),
+    gateway: customerGatewaySchema.optional(),
   })
   .superRefine((customer, ctx) => {
     const seen = new Map<string, number>();
@@ -52,6 +80,8 @@ export type CustomerInput = z.input<typeof customerSchema>;
 /** A customer after validation. */
 export type Customer = z.output<typeof customerSchema>;
 export type McpServerConfig = z.output<typeof mcpServerSchema>;
+/** The gateway settings of a customer after validation. */
+export type CustomerGateway = z.output<typeof customerGatewaySchema>;
 
 /** Typed identity for customer files: editors complete and check the fields; validation runs in `pnpm generate`. */
 export function defineCustomer(customer: CustomerInput): CustomerInput {

@@ -12,12 +12,26 @@ export const runtimeServerSchema = z.strictObject({
   config: z.record(z.string(), z.string()).describe('Upstream URL, region and *_env variable names.'),
 });
 
+/** The customer's MCP endpoint on the agent runtime: the *name* of its token variable and its tool filter. */
+export const runtimeGatewaySchema = z
+  .strictObject({
+    token_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional()
+      .describe('Env var on the agent holding the bearer token of /customers/<id>/mcp (the name, never the value).'),
+    allow_tools: z.array(z.string().min(1)).optional().describe('Only these tools (upstream or namespaced names, * wildcards).'),
+    deny_tools: z.array(z.string().min(1)).optional().describe('Never these tools (upstream or namespaced names, * wildcards); wins over allow_tools.'),
+  })
+  .describe('Settings of the customer\'s MCP endpoint on the agent runtime.');
+
 export const runtimeCustomerSchema = z.strictObject({
   id: z.string(),
   name: z.string(),
   description: z.string(),
   host: z.string(),
   mcp_servers: z.array(runtimeServerSchema),
+  gateway: runtimeGatewaySchema.optional(),
 });
 
 export const runtimeConfigSchema = z.strictObject({
@@ -27,3 +41,4 @@ export const runtimeConfigSchema = z.strictObject({
 
 export type RuntimeConfig = z.output<typeof runtimeConfigSchema>;
 export type RuntimeServer = z.output<typeof runtimeServerSchema>;
+export type RuntimeGateway = z.output<typeof runtimeGatewaySchema>;

@@ -52,6 +52,10 @@ export function agentManifests(fleet: Fleet): Manifest[] {
       AGENT_SCHEMA: kplus.EnvValue.fromValue(`${configDir}/${SCHEMA_KEY}`),
       // Bearer token for /api, from a Secret the operator creates; without it the API is open inside the cluster.
       AGENT_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: tokenSecret, key: 'AGENT_API_TOKEN' }, { optional: true }),
+      // Customers' gateway tokens, keyed by their variable names in the same Secret.
+      ...Object.fromEntries(
+        fleet.customers.flatMap((c) => (c.gatewayToken ? [[c.gatewayToken.variable, kplus.EnvValue.fromSecretValue({ secret: tokenSecret, key: c.gatewayToken.variable })]] : [])),
+      ),
     },
     port: agent.containerPort,
     resources: agent.resources,

@@ -394,6 +394,13 @@ describe('kubernetes generator: agent part', () => {
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
   });
 
+  it('gives the agent each customer\'s gateway token from its Secret, by key, never by value', () => {
+    const withGateway = fleetOf({ ...CUSTOMERS, segurcaixa: { ...CUSTOMERS.segurcaixa!, gateway: { tokenEnv: 'GATEWAY_TOKEN_SEGURCAIXA' } } });
+    const agent = parseDocs(generate(withGateway).get('k8s/agent.yaml')!);
+    const env = agent.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'GATEWAY_TOKEN_SEGURCAIXA', valueFrom: { secretKeyRef: { name: 'mcp-agent', key: 'GATEWAY_TOKEN_SEGURCAIXA' } } });
+  });
+
   it('never sees a customer whose namespace would be the agent\'s: validation refuses the id', () => {
     expect(() => fleetOf({ agent: CUSTOMERS.segurcaixa! })).toThrow(/customer id \\"agent\\" is reserved/);
   });

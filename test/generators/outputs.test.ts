@@ -181,3 +181,29 @@ describe('awkward values round-trip exactly', () => {
     expect(env.split('\n').filter((line) => line && !line.startsWith('#'))).toEqual(['GRAFANA_TOKEN_TRICKY=']);
   });
 });
+
+describe('a customer gateway (its MCP endpoint on the agent)', () => {
+  const fleet = fleetOf(source('segurcaixa', { ...segurcaixa, gateway: { tokenEnv: 'GATEWAY_TOKEN_SEGURCAIXA', denyTools: ['createSilence'] } }), source('vattenfall-de', vattenfall));
+  const files = generate(fleet);
+
+  it('reaches mcp_servers.json, the agent\'s compose environment and the env template, by variable name only', () => {
+    const runtime = JSON.parse(files['mcp_servers.json']!);
+    expect(runtime.customers[0].gateway).toEqual({ token_env: 'GATEWAY_TOKEN_SEGURCAIXA', deny_tools: ['createSilence'] });
+    expect(runtime.customers[1].gateway).toBeUndefined();
+    const agent = YAML.parse(files['docker-compose.mcps.yml']!).services['mcp-agent'];
+    expect(agent.environment.GATEWAY_TOKEN_SEGURCAIXA).toMatch(/^\$\{GATEWAY_TOKEN_SEGURCAIXA:\?/);
+    const env = files['env/mcp_credentials.env.example']!;
+    expect(env).toMatch(/# Bearer token MCP clients present at the agent's \/customers\/segurcaixa\/mcp endpoint.*; used by mcp-agent\nGATEWAY_TOKEN_SEGURCAIXA=\n/);
+  });
+
+  it('is a credential like any other: two customers cannot share the token variable', () => {
+    const result = buildFleet({
+      customers: [
+        source('segurcaixa', { ...segurcaixa, gateway: { tokenEnv: 'GATEWAY_TOKEN' } }),
+        source('vattenfall-de', { ...vattenfall, gateway: { tokenEnv: 'GATEWAY_TOKEN' } }),
+      ],
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]!.message).toContain('credential variable GATEWAY_TOKEN is also used by customers/segurcaixa.ts');
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The gateway's audit trail: one structured log line per `tools/call` through a customer's MCP endpoint, written
+ * through the runtime's logger (so it is JSON, on stdout, and redacted like every other line):
+ *
+ * ```json
+ * {"time":"…","level":"info","msg":"gateway tool call","audit":"tools/call","customer":"acme","session":"5f0c1a2b",
+ *  "transport":"streamable-http","tool":"alertmanager_getAlerts","server":"alertmanager","upstream_tool":"getAlerts",
+ *  "outcome":"ok","duration_ms":4.1}
+ * ```
+ *
+ * `outcome` is one of {@link AuditOutcome}. Argument values are left out unless enabled (`--audit-arguments`,
+ * `AGENT_AUDIT_ARGUMENTS=1`); then `arguments` holds the arguments as JSON text, pattern-scrubbed of credentials and
+ * cut to {@link MAX_AUDIT_ARGUMENTS} characters. Failures (`upstream_error`, `timeout`) are logged at `warn`, the rest
+ * at `info`.
+ */
+import type { Logger } from './logger.ts';
+import type { Redactor } from './redact.ts';
+
+/**
+ * - `ok`: the upstream answered with a result;
+ * - `tool_error`: the upstream answered with a tool error result (`isError: true`);
+ * - `upstream_error`: the server was unavailable or the request failed (answered as a tool error naming the server);
+ * - `timeout`: no answer within the bound (answered as a tool error naming the server);
+ * - `unknown_tool`: no such tool for this customer (JSON-RPC error -32602);
+ * - `denied`: the tool exists but the customer's filter hides it (answered exactly like `unknown_tool`).
+ */
+export type AuditOutcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'unknown_tool' | 'denied';
+
+/** Longest `arguments` text written to the audit log. */
+export const MAX_AUDIT_ARGUMENTS = 2_000;
+
+/** One audited call. */
+export interface AuditRecord {
+  customer: string;
+  /** First 8 characters of the gateway session id (enough to correlate, not enough to reuse). */
+  session: string;
+  transport: 'streamable-http' | 'sse';
+  /** The namespaced name the client called. */
+  tool: string;
+  server?: string;
+  upstream_tool?: string;
+  outcome: AuditOutcome;
+  duration_ms: number;
+  /** Failure reason (`refused`, `timeout`, …) for `upstream_error` and `timeout`. */
+  reason?: string;
+  arguments?: unknown;
+}
+
+/** Writes audit lines. */
+export class GatewayAudit {
+  constructor(
+    private readonly logger: Logger,
+    private readonly redactor: Redactor,
+    /** Include argument values (`AGENT_AUDIT_ARGUMENTS=1`). */
+    readonly includeArguments = false,
+  ) {}
+
+  /** Logs one tool call. */
+  record(entry: AuditRecord): void {
+    const { arguments: args, ...fields } = entry;
+    const line: Record<string, unknown> = { audit: 'tools/call', ...fields, duration_ms: Math.round(entry.duration_ms * 10) / 10 };
+    if (this.includeArguments && args !== undefined) line.arguments = this.argumentsText(args);
+    if (entry.outcome === 'upstream_error' || entry.outcome === 'timeout') this.logger.warn('gateway tool call', line);
+    else this.logger.info('gateway tool call', line);
+  }
+
+  private argumentsText(args: unknown): string {
+    let text: string;
+    try {
+      text = JSON.stringify(args) ?? 'null';
+    } catch {
+      return '(unserializable)';
+    }
+    const scrubbed = this.redactor.scrub(text);
+    return scrubbed.length > MAX_AUDIT_ARGUMENTS ? `${scrubbed.slice(0, MAX_AUDIT_ARGUMENTS - 1)}…` : scrubbed;
+  }
+}
