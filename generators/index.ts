@@ -6,6 +6,7 @@ import { jsonSchemaGenerator } from './json-schema.ts';
 import { kubernetesGenerator } from './kubernetes/index.ts';
 import { portsLockGenerator } from './ports-lock.ts';
 import { runtimeConfigGenerator } from './runtime-config.ts';
+import { swarmGenerator } from './swarm/index.ts';
 
 export const generators: Generator[] = [
   composeGenerator,
@@ -13,6 +14,7 @@ export const generators: Generator[] = [
   runtimeConfigGenerator,
   jsonSchemaGenerator,
   kubernetesGenerator,
+  swarmGenerator,
   portsLockGenerator,
 ];
 

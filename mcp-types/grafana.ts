@@ -27,6 +27,8 @@ export const grafana = defineMcpType({
     { name: 'GRAFANA_URL', value: server.url },
     {
       name: 'GRAFANA_SERVICE_ACCOUNT_TOKEN',
+      // Grafana's MCP docs: when set, the server reads the token from this file (fresh on every request).
+      fileEnv: 'GRAFANA_SERVICE_ACCOUNT_TOKEN_FILE',
       credential: {
         variable: server.tokenEnv,
         description: `Grafana service-account token for ${server.url} (Grafana → Administration → Service accounts, role Viewer)`,

@@ -4,10 +4,14 @@
  */
 import type { z } from 'zod';
 
-/** A container environment variable: a literal value or a reference to a credential variable. */
+/**
+ * A container environment variable: a literal value or a reference to a credential variable. A credential entry
+ * may name `fileEnv`, the variable through which the server reads the same value from a file instead (e.g.
+ * GRAFANA_SERVICE_ACCOUNT_TOKEN_FILE); targets that mount credentials as files (Swarm secrets) set that one.
+ */
 export type EnvEntry =
   | { name: string; value: string }
-  | { name: string; credential: CredentialRef };
+  | { name: string; credential: CredentialRef; fileEnv?: string };
 
 /** A credential the server needs: the variable that holds it, and what to put there. */
 export interface CredentialRef {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { mcpTypeNames } from '../mcp-types/index.ts';
+import { dnsLabel } from './fields.ts';
 
 const port = z.int().min(1024).max(65535);
 
@@ -32,6 +33,27 @@ const kubernetesSettings = z.strictObject({
     })
     .optional()
     .describe('Generate ExternalSecret objects (external-secrets.io/v1beta1) for the mcp-credentials Secret of each customer namespace.'),
+});
+
+/** A Swarm placement constraint as `docker service create --constraint` takes it; `{customer}` is replaced per customer. */
+const placementConstraint = z
+  .string()
+  .regex(/^[A-Za-z0-9_.{}-]+\s*(==|!=)\s*[^\s]+$/, { message: 'must be a Swarm constraint such as "node.labels.mcp.customer == {customer}" or "node.role != manager"' });
+
+/** Settings of the Docker Swarm output (out/swarm/). */
+const swarmSettings = z.strictObject({
+  placement: z
+    .array(placementConstraint)
+    .optional()
+    .describe('Placement constraints of every MCP server service; "{customer}" becomes the customer id, e.g. "node.labels.mcp.customer == {customer}".'),
+  skipHealthcheck: z
+    .array(z.enum(mcpTypeNames))
+    .optional()
+    .describe('Types whose in-container healthcheck is left out, e.g. when types.<type>.image names an image without the tool the check runs; Swarm replaces a task whose healthcheck fails.'),
+  agentStack: dnsLabel
+    .max(40)
+    .optional()
+    .describe('Stack name of the agent runtime (default "mcp-agent"), e.g. to run a second fleet\'s agent on the same swarm.'),
 });
 
 const typeOverride = z.strictObject({
@@ -66,6 +88,7 @@ export const fleetConfigSchema = z
       .describe('The agent runtime service.'),
     types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
+    swarm: swarmSettings.optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
   })
   .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080 }, types: {} });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
-// Operate the fleet on a Docker engine from the generated files:
-//   zx scripts/manage.mjs <status|up|down|restart|logs|pull|build> [--customer ID]… [--type TYPE]… [--json]
+// Operate the fleet on a Docker engine from the generated files, with compose (default) or as Swarm stacks:
+//   zx scripts/manage.mjs <status|up|down|restart|logs|pull|build> [--target compose|swarm] [--customer ID]… [--type TYPE]… [--json]
 // Health means a real MCP initialize + tools/list through the published 127.0.0.1 port.
 import Table from 'cli-table3';
 import { $, argv, chalk, fs, path, sleep } from 'zx';
@@ -8,6 +8,7 @@ import { assertEngineReachable, composeCommand, projectContainers } from './lib/
 import { missingCredentials } from './lib/env-file.mjs';
 import { readFleetServices, selectServices } from './lib/fleet-files.mjs';
 import { probeHttp, probeMcp } from './lib/mcp-health.mjs';
+import { swarmMain } from './lib/swarm-commands.mjs';
 
 const USAGE = `usage: zx scripts/manage.mjs <command> [options]
 
@@ -24,7 +25,18 @@ options:
   --json            machine-readable status             --timeout S   --wait limit (default 180)
   --file F          compose file (out/docker-compose.mcps.yml)
   --env-file F      credentials file (mcp_credentials.env)
-  --project NAME    compose project (mcpfleet, or $MCPFLEET_PROJECT)`;
+  --project NAME    compose project (mcpfleet, or $MCPFLEET_PROJECT)
+  --target T        compose (default) or swarm ($MCPFLEET_TARGET)
+
+with --target swarm (stacks from out/swarm/, one per customer plus the agent's; needs a swarm manager):
+  status            tasks running/desired, task state, rollout state, MCP health, port, uptime, tools, latency
+  up [--wait]       docker stack deploy each selected customer, then the agent; credentials from --env-file,
+                    Swarm secrets must exist (node scripts/swarm-secrets.mjs); --wait also waits for rollouts
+  down              docker stack rm the selection (everything: the agent first) and wait until it is gone
+  restart [--wait]  replace the selection's tasks (docker service update --force)
+  logs [-f]         docker service logs of the selection
+  --swarm-dir D     stack files (out/swarm)            --no-agent    leave the agent's stack alone
+  --resolve-image M always|changed|never (docker stack deploy; default always)`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const list = (value) => (value === undefined ? [] : [value].flat().flatMap((v) => String(v).split(',')).filter(Boolean));
@@ -39,6 +51,11 @@ const options = {
   file: path.resolve(argv.file ?? path.join(root, 'out/docker-compose.mcps.yml')),
   envFile: path.resolve(argv['env-file'] ?? path.join(root, 'mcp_credentials.env')),
   project: argv.project ?? process.env.MCPFLEET_PROJECT ?? 'mcpfleet',
+  target: argv.target ?? process.env.MCPFLEET_TARGET ?? 'compose',
+  swarmDir: path.resolve(argv['swarm-dir'] ?? path.join(root, 'out/swarm')),
+  agent: argv.agent !== false,
+  resolveImage: argv['resolve-image'] ?? 'always',
+  tail: argv.tail ?? 200,
 };
 $.verbose = false;
 
@@ -54,6 +71,9 @@ async function main() {
     console.log(USAGE);
     return options.command ? 0 : 1;
   }
+  if (!['compose', 'swarm'].includes(options.target)) throw new Error(`unknown --target ${options.target}; use compose or swarm`);
+  // Images are the same on both targets: pull and build go through the compose file.
+  if (options.target === 'swarm' && !['pull', 'build'].includes(options.command)) return swarmMain(options, { waitFor, formatUptime });
   const services = await readFleetServices(options.file);
   const selection = selectServices(services, options);
   await assertEngineReachable();
@@ -66,7 +86,8 @@ async function main() {
     case 'status':
       return status(selection);
     case 'up': {
-      const missing = missingCredentials(selection.servers, options.envFile);
+      // The agent counts too: it needs the customers' gateway tokens, and compose refuses to start it without them.
+      const missing = missingCredentials([...selection.servers, ...(selection.agent ? [selection.agent] : [])], options.envFile);
       if (missing.length > 0) {
         console.error(chalk.red(`${missing.length} credential variable${missing.length === 1 ? ' is' : 's are'} not set; nothing was started:`));
         for (const m of missing) console.error(`  ${m.variable}  (customer ${m.customer}, service ${m.service})`);
@@ -84,7 +105,7 @@ async function main() {
       await run(['restart', ...names]);
       return 0;
     case 'logs':
-      await run(['logs', ...(options.follow ? ['-f'] : []), '--tail', String(argv.tail ?? 200), ...names]);
+      await run(['logs', ...(options.follow ? ['-f'] : []), '--tail', String(options.tail), ...names]);
       return 0;
     case 'pull': {
       const pullable = [...selection.servers, selection.agent].filter((s) => s && !s.builds).map((s) => s.service);
@@ -153,14 +174,19 @@ async function status(selection) {
   return rows.every((r) => r.healthy) ? 0 : 1;
 }
 
-async function waitHealthy(selection) {
-  const deadline = Date.now() + options.timeoutSeconds * 1000;
+function waitHealthy(selection) {
+  return waitFor(() => collectStatus(selection), { timeoutSeconds: options.timeoutSeconds, ready: (r) => r.healthy, reason: (r) => r.reason });
+}
+
+/** Polls `collect` once a second until every row is `ready`, or the timeout; prints progress. Shared by both targets. */
+async function waitFor(collect, { timeoutSeconds, ready, reason }) {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   const interactive = process.stderr.isTTY;
   let last = '';
   for (;;) {
-    const rows = await collectStatus(selection);
-    const waiting = rows.filter((r) => !r.healthy);
-    const line = `${rows.length - waiting.length}/${rows.length} healthy${waiting.length ? ` — waiting for ${waiting.map((r) => `${r.service} (${r.reason})`).join(', ')}` : ''}`;
+    const rows = await collect();
+    const waiting = rows.filter((r) => !ready(r));
+    const line = `${rows.length - waiting.length}/${rows.length} healthy${waiting.length ? ` — waiting for ${waiting.map((r) => `${r.service} (${reason(r)})`).join(', ')}` : ''}`;
     if (interactive) process.stderr.write(`\r\x1b[2K${line.slice(0, process.stderr.columns - 1)}`);
     else if (line !== last) console.error(line);
     last = line;
@@ -171,8 +197,8 @@ async function waitHealthy(selection) {
     }
     if (Date.now() > deadline) {
       if (interactive) process.stderr.write('\n');
-      console.error(chalk.red(`Not healthy after ${options.timeoutSeconds} s:`));
-      for (const r of waiting) console.error(`  ${r.service}: ${r.reason}`);
+      console.error(chalk.red(`Not healthy after ${timeoutSeconds} s:`));
+      for (const r of waiting) console.error(`  ${r.service}: ${reason(r)}`);
       return 1;
     }
     await sleep(1000);

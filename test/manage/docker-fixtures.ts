@@ -143,12 +143,12 @@ const portIsFree = (port: number) =>
   });
 
 /**
- * A run of `count` consecutive ports free on 127.0.0.1 right now, at a random place in 30000-59999, so parallel
+ * A run of `count` consecutive ports free on 127.0.0.1 right now, at a random place in 10000-19999 (below the ephemeral range, apart from the Swarm tests' 24000-29999), so parallel
  * test runs and other engines' published ports do not collide. Bounded: 50 tries.
  */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * (30000 - count));
+    const base = 10000 + Math.floor(Math.random() * (10000 - count));
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
