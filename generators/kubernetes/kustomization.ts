@@ -3,7 +3,7 @@ import { header, toYaml } from './render.ts';
 
 export function kustomization(resources: string[]): string {
   return (
-    header(['Deploy the fleet: kubectl apply -k out/k8s', 'Credentials first or after: scripts/k8s-secrets.mjs (see docs/kubernetes.md)']) +
+    header(['Deploy the fleet: kubectl apply -k out/k8s', 'Credentials first or after: scripts/k8s-secrets.mjs (README, Kubernetes section)']) +
     toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources })
   );
 }
