@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { $, minimist } from 'zx';
 import YAML from 'yaml';
+import { parseEnvFile } from './lib/env-file.mjs';
 
 const SECRET_NAME = 'mcp-credentials';
 const KUSTOMIZATION = 'kustomization.yaml';
@@ -49,35 +50,6 @@ class StepError extends Error {}
 if (argv.help) {
   console.log('usage: node scripts/k8s-secrets.mjs [--env-file FILE] [--k8s-dir DIR] [--customer ID]... [--dry-run] [--restart]');
   process.exit(0);
-}
-
-/**
- * Parses an env file as compose does for the common cases: KEY=VALUE, optional `export `, # comments,
- * 'single' (literal) and "double" (\n \t \\ \" escapes) quotes, ` #` comments after unquoted values.
- */
-function parseEnvFile(text, file) {
-  const values = new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) fail(`${file}:${index + 1}: not a KEY=VALUE line`);
-    const [, key, rest] = match;
-    let value;
-    if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      if (end < 0) fail(`${file}:${index + 1}: ${key} has an unterminated single quote`);
-      value = rest.slice(1, end);
-    } else if (rest.startsWith('"')) {
-      const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
-      if (!quoted) fail(`${file}:${index + 1}: ${key} has an unterminated double quote`);
-      value = quoted[1].replace(/\\(.)/g, (_, c) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
-    } else {
-      value = rest.replace(/\s+#.*$/, '').trim();
-    }
-    values.set(key, value);
-  });
-  return values;
 }
 
 /** Customer namespaces and the Secret keys their Deployments reference, read from the generated files. */
@@ -121,7 +93,13 @@ if (customers.length === 0) {
   process.exit(0);
 }
 
-const values = parseEnvFile(await readFile(envFile, 'utf8').catch(() => fail(`${envFile} not found; copy out/env/mcp_credentials.env.example and fill it in`)), envFile);
+const envText = await readFile(envFile, 'utf8').catch(() => fail(`${envFile} not found; copy out/env/mcp_credentials.env.example and fill it in`));
+let values;
+try {
+  values = parseEnvFile(envText, envFile);
+} catch (error) {
+  fail(error.message);
+}
 const missing = customers.flatMap((c) => c.variables.filter((v) => !values.get(v)).map((v) => `${v} (${c.id})`));
 if (missing.length > 0) fail(`${envFile} has no value for ${missing.join(', ')}`);
 const multiLine = customers.flatMap((c) => c.variables.filter((v) => /[\r\n]/.test(values.get(v))));

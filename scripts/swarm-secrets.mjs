@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { $, minimist } from 'zx';
 import { assertSwarmManager, existingSecrets } from './lib/swarm-docker.mjs';
-import { parseEnvFile } from './lib/swarm-env.mjs';
+import { parseEnvFile } from './lib/env-file.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
 
 const argv = minimist(process.argv.slice(2), {
