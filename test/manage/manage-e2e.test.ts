@@ -6,6 +6,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { acquireEngineLock } from '../helpers/engine-lock.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
 import { buildTestImages, ensureDockerEngine, freePortRange, IMAGES, removeLabelled, sh } from './docker-fixtures.ts';
@@ -55,7 +56,10 @@ async function agent(method: 'GET' | 'POST', route: string, body?: unknown): Pro
   return response.json();
 }
 
+let releaseEngine: (() => void) | undefined;
+
 beforeAll(async () => {
+  releaseEngine = await acquireEngineLock();
   daemon = await ensureDockerEngine();
   buildTestImages();
   // One run of free ports: the servers' range, then the agent's port right after it.
@@ -81,11 +85,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    removeLabelled(label);
-    await manage(['down']);
+    try {
+      removeLabelled(label);
+      await manage(['down']);
+    } finally {
+      repo.dispose();
+      if (daemon) daemon.kill('SIGTERM');
+    }
   } finally {
-    repo.dispose();
-    if (daemon) daemon.kill('SIGTERM');
+    releaseEngine?.();
   }
 }, 300_000);
 

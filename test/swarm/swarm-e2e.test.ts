@@ -8,6 +8,7 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { acquireEngineLock } from '../helpers/engine-lock.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
 import { buildTestImages, ensureDockerEngine, IMAGES, sh } from '../manage/docker-fixtures.ts';
@@ -113,7 +114,10 @@ async function generate(): Promise<void> {
   if (generated.code !== 0) throw new Error(generated.stderr);
 }
 
+let releaseEngine: (() => void) | undefined;
+
 beforeAll(async () => {
+  releaseEngine = await acquireEngineLock();
   daemon = await ensureDockerEngine();
   buildTestImages();
   swarm = ensureSwarm();
@@ -138,17 +142,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    removeLeftovers(run, stacks);
     try {
-      sh('docker', ['image', 'rm', rolloutImage]);
-    } catch {
-      // Not tagged (the rollout test did not get that far) or already removed.
+      removeLeftovers(run, stacks);
+      try {
+        sh('docker', ['image', 'rm', rolloutImage]);
+      } catch {
+        // Not tagged (the rollout test did not get that far) or already removed.
+      }
+      if (swarm) leaveSwarm(swarm);
+    } finally {
+      repo.dispose();
+      if (daemon) daemon.kill('SIGTERM');
+      if (Object.keys(measured).length > 0) console.log(`swarm e2e timings (ms): ${JSON.stringify(measured)}`);
     }
-    if (swarm) leaveSwarm(swarm);
   } finally {
-    repo.dispose();
-    if (daemon) daemon.kill('SIGTERM');
-    if (Object.keys(measured).length > 0) console.log(`swarm e2e timings (ms): ${JSON.stringify(measured)}`);
+    releaseEngine?.();
   }
 }, 300_000);
 
