@@ -87,10 +87,11 @@ describe('pnpm new-customer', () => {
     repo = new FleetRepo().addCustomer('segurcaixa', segurcaixa);
     await repo.run('generate');
     const before = { customers: snapshotDir(repo.customersDir), out: repo.snapshotOut() };
+    // Distinct ids: the runs are parallel, and the last one writes its file for a moment before taking it back.
     const [noName, noRegion, badType, badHost] = await Promise.all([
-      newCustomer(['acme', '--host', 'acme.example.com']),
-      newCustomer(['acme', '--name', 'Acme', '--host', 'acme.example.com', '--types', 'genesys']),
-      newCustomer(['acme', '--name', 'Acme', '--host', 'acme.example.com', '--types', 'grafana,prometheus']),
+      newCustomer(['acme-a', '--host', 'acme.example.com']),
+      newCustomer(['acme-b', '--name', 'Acme', '--host', 'acme.example.com', '--types', 'genesys']),
+      newCustomer(['acme-c', '--name', 'Acme', '--host', 'acme.example.com', '--types', 'grafana,prometheus']),
       newCustomer(['acme', '--name', 'Acme', '--host', 'https://acme.example.com/']),
     ]);
     expect(noName.code).toBe(1);
