@@ -135,24 +135,37 @@ function writeAlertmanagerConfig(): string {
   return file;
 }
 
-const portIsFree = (port: number) =>
+const portIsFree = (port: number, host: string) =>
   new Promise<boolean>((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 
+/** Where to look for free ports: [low, high) on `host`. */
+export interface PortWindow {
+  low: number;
+  high: number;
+  host: string;
+}
+
 /**
- * A run of `count` consecutive ports free on 127.0.0.1 right now, at a random place in 10000-19999 (below the ephemeral range, apart from the Swarm tests' 24000-29999), so parallel
- * test runs and other engines' published ports do not collide. Bounded: 50 tries.
+ * The compose e2e's window: 127.0.0.1 in 10000-19999, below the kernel's ephemeral range (32768-60999, where an
+ * outgoing connection can hold a port) and apart from the Swarm tests' window.
  */
-export async function freePortRange(count: number): Promise<number> {
+export const COMPOSE_PORTS: PortWindow = { low: 10000, high: 20000, host: '127.0.0.1' };
+
+/**
+ * A run of `count` consecutive ports free right now at a random place in the window, so parallel test runs and
+ * other engines' published ports do not collide. Bounded: 50 tries.
+ */
+export async function freePortRange(count: number, window: PortWindow = COMPOSE_PORTS): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 10000 + Math.floor(Math.random() * (10000 - count));
-    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    const base = window.low + Math.floor(Math.random() * (window.high - window.low - count));
+    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i, window.host)));
     if (checks.every(Boolean)) return base;
   }
-  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
+  throw new Error(`no ${count} consecutive free ports found on ${window.host} in ${window.low}-${window.high - 1}`);
 }
 
 /** Every container, network and volume carrying the label, removed. */

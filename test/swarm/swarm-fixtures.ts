@@ -2,8 +2,7 @@
  * A single-node Docker Swarm for end-to-end tests and the bench: made only when the engine is in none, and undone
  * by whoever made it; plus bounded waiting and a census of what a run left behind (by its random suffix).
  */
-import { createServer } from 'node:net';
-import { sh } from '../manage/docker-fixtures.ts';
+import { freePortRange, sh } from '../manage/docker-fixtures.ts';
 
 export type SwarmState = 'inactive' | 'pending' | 'active' | 'locked' | 'error';
 
@@ -55,28 +54,13 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   throw new Error(`${what}: not reached after ${attempts} attempts ${intervalMs} ms apart`);
 }
 
-const portIsFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
-
 /**
- * A run of `count` consecutive ports free on every interface now, at a random place in 24000-29999: below the
- * kernel's ephemeral range (32768-60999), where an outgoing connection can hold a port as its local port and make
- * a later host-mode bind fail with "address already in use", and below the compose e2e test's 30000-59999.
- * Bounded: 50 tries.
+ * A run of `count` consecutive ports free on every interface (host-mode publishing binds them all) in 24000-29999:
+ * below the kernel's ephemeral range, where an outgoing connection can hold a port as its local port and make a
+ * later host-mode bind fail with "address already in use", and apart from the compose e2e's 10000-19999.
  */
-export async function freeHostPorts(count: number): Promise<number> {
-  const low = 24000;
-  const high = 30000 - count;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = low + Math.floor(Math.random() * (high - low));
-    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
-    if (checks.every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found in ${low}-29999`);
+export function freeHostPorts(count: number): Promise<number> {
+  return freePortRange(count, { low: 24000, high: 30000, host: '0.0.0.0' });
 }
 
 const names = (args: string[]) => sh('docker', args).split('\n').map((l) => l.trim()).filter(Boolean);
