@@ -33,7 +33,7 @@ if (!result.ok) {
   printProblems(result.problems);
   process.exit(1);
 }
-const plan = await planOutput(paths.outDir, runGenerators(result.fleet, selected));
+const plan = await planOutput(paths.outDir, await runGenerators(result.fleet, selected));
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
 const counts = `${result.fleet.customers.length} customers, ${allServers(result.fleet).length} servers`;
 

@@ -163,7 +163,7 @@ try {
     printProblems(result.problems);
     process.exit(1);
   }
-  const plan = await planOutput(paths.outDir, runGenerators(result.fleet, generators));
+  const plan = await planOutput(paths.outDir, await runGenerators(result.fleet, generators));
   await applyPlan(paths.outDir, plan);
 
   const customer = result.fleet.customers.find((c) => c.id === id)!;

@@ -18,6 +18,11 @@ export interface Generator {
   /** Always run, even when `--only` leaves it out (other outputs depend on it). */
   required?: boolean;
   generate(fleet: Fleet): GeneratedFile[];
+  /**
+   * Optional: the very same files, produced off the main thread or across worker threads for large fleets.
+   * `pnpm generate` prefers it; `generate` stays the synchronous reference it must equal byte for byte.
+   */
+  generateInParallel?(fleet: Fleet): Promise<GeneratedFile[]>;
 }
 
 /** The marker at the top of every generated file that can carry a comment. */

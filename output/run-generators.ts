@@ -10,7 +10,13 @@ export function selectGenerators(only: string[] | undefined, registry: Generator
   return registry.filter((g) => g.required || only.includes(g.name));
 }
 
-/** Runs generators in memory, keyed by generator name. */
-export function runGenerators(fleet: Fleet, selected: Generator[]): Map<string, GeneratedFile[]> {
-  return new Map(selected.map((g) => [g.name, g.generate(fleet)]));
+/**
+ * Runs generators in memory, keyed by generator name. Parallel ones start first, so their worker threads run
+ * while this thread does the synchronous ones.
+ */
+export async function runGenerators(fleet: Fleet, selected: Generator[]): Promise<Map<string, GeneratedFile[]>> {
+  const pending = new Map(selected.flatMap((g) => (g.generateInParallel ? [[g.name, g.generateInParallel(fleet)] as const] : [])));
+  const outputs = new Map<string, GeneratedFile[]>();
+  for (const g of selected) outputs.set(g.name, pending.get(g.name) ? await pending.get(g.name)! : g.generate(fleet));
+  return outputs;
 }

@@ -32,7 +32,7 @@ export type GenerateResult = { ok: true; generated: GeneratedFleet } | { ok: fal
 export async function generateInMemory(paths: FleetPaths, scratch: string, registry: Generator[] = generators): Promise<GenerateResult> {
   const loaded = await loadFleet(paths);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
-  const outputs = runGenerators(loaded.fleet, registry);
+  const outputs = await runGenerators(loaded.fleet, registry);
   const plan = await planOutput(path.join(scratch, 'no-out'), outputs);
   const outputOf = new Map<string, string>();
   for (const [name, files] of outputs) for (const file of files) outputOf.set(file.path, name);

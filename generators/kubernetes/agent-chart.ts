@@ -10,9 +10,10 @@ import { runtimeConfigJsonSchema } from '../json-schema.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, runtimeConfig, toJson } from '../runtime-config.ts';
 import { memoryApp } from './customer-chart.ts';
 import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_TOKEN_SECRET, MANAGED_BY, SERVERS_CONFIGMAP } from './names.ts';
-import { addWorkload } from './workload.ts';
 import { kplus } from './plus.ts';
 import type { Manifest } from './render.ts';
+import { secretEnv } from './secrets.ts';
+import { addWorkload } from './workload.ts';
 
 /** Keys of the ConfigMap: a mounted ConfigMap is one flat folder, so the schema sits beside the config. */
 export const CONFIG_KEY = RUNTIME_CONFIG_FILE;
@@ -36,7 +37,6 @@ export function agentManifests(fleet: Fleet): Manifest[] {
 
   const { agent } = fleet;
   const configDir = path.posix.dirname(agent.configPath);
-  const tokenSecret = kplus.Secret.fromSecretName(chart, 'agent-token', AGENT_TOKEN_SECRET);
   addWorkload(chart, {
     name: agent.serviceName,
     namespace: AGENT_NAMESPACE,
@@ -45,23 +45,21 @@ export function agentManifests(fleet: Fleet): Manifest[] {
     selector: { ...AGENT_POD_LABELS },
     image: agent.image,
     args: [],
-    env: {
-      AGENT_HOST: kplus.EnvValue.fromValue('0.0.0.0'),
-      AGENT_PORT: kplus.EnvValue.fromValue(String(agent.containerPort)),
-      AGENT_CONFIG: kplus.EnvValue.fromValue(`${configDir}/${CONFIG_KEY}`),
-      AGENT_SCHEMA: kplus.EnvValue.fromValue(`${configDir}/${SCHEMA_KEY}`),
+    env: [
+      { name: 'AGENT_HOST', value: '0.0.0.0' },
+      { name: 'AGENT_PORT', value: String(agent.containerPort) },
+      { name: 'AGENT_CONFIG', value: `${configDir}/${CONFIG_KEY}` },
+      { name: 'AGENT_SCHEMA', value: `${configDir}/${SCHEMA_KEY}` },
       // Bearer token for /api, from a Secret the operator creates; without it the API is open inside the cluster.
-      AGENT_API_TOKEN: kplus.EnvValue.fromSecretValue({ secret: tokenSecret, key: 'AGENT_API_TOKEN' }, { optional: true }),
+      secretEnv('AGENT_API_TOKEN', AGENT_TOKEN_SECRET, 'AGENT_API_TOKEN', { optional: true }),
       // Customers' gateway tokens, keyed by their variable names in the same Secret.
-      ...Object.fromEntries(
-        fleet.customers.flatMap((c) => (c.gatewayToken ? [[c.gatewayToken.variable, kplus.EnvValue.fromSecretValue({ secret: tokenSecret, key: c.gatewayToken.variable })]] : [])),
-      ),
-    },
+      ...fleet.customers.flatMap((c) => (c.gatewayToken ? [secretEnv(c.gatewayToken.variable, AGENT_TOKEN_SECRET, c.gatewayToken.variable)] : [])),
+    ],
     port: agent.containerPort,
     resources: agent.resources,
     // Ready once it has loaded its config; alive while it answers at all.
     probe: { kind: 'http', port: agent.containerPort, path: '/healthz', readinessPath: '/readyz' },
-    mounts: [{ volume: kplus.Volume.fromConfigMap(chart, 'servers-volume', servers, { name: 'config' }), path: configDir }],
+    mounts: [{ volume: { name: 'config', configMap: { name: servers.name } }, path: configDir }],
   });
 
   return chart.toJson() as Manifest[];

@@ -3,7 +3,6 @@
  * `tcp` only opens the port (for servers that check the Host header, which the kubelet sets to the pod IP).
  * The startup probe gives a server a minute to come up; after that liveness restarts a hung one.
  */
-import { Duration } from 'cdk8s';
 import { kplus } from './plus.ts';
 
 /** How a workload's container is checked: open the port, or GET a path on it. */
@@ -19,17 +18,12 @@ export const STARTUP: Timing = { periodSeconds: 2, timeoutSeconds: 2, failureThr
 export const READINESS: Timing = { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 };
 export const LIVENESS: Timing = { periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 };
 
-function probe(spec: ProbeSpec, timing: Timing, path = spec.kind === 'http' ? spec.path : ''): kplus.Probe {
-  const options = {
-    port: spec.port,
-    periodSeconds: Duration.seconds(timing.periodSeconds),
-    timeoutSeconds: Duration.seconds(timing.timeoutSeconds),
-    failureThreshold: timing.failureThreshold,
-  };
-  return spec.kind === 'tcp' ? kplus.Probe.fromTcpSocket(options) : kplus.Probe.fromHttpGet(path, options);
+function probe(spec: ProbeSpec, timing: Timing, path = spec.kind === 'http' ? spec.path : ''): kplus.k8s.Probe {
+  const port = kplus.k8s.IntOrString.fromNumber(spec.port);
+  return spec.kind === 'tcp' ? { ...timing, tcpSocket: { port } } : { ...timing, httpGet: { path, port, scheme: 'HTTP' } };
 }
 
-export function probes(spec: ProbeSpec): { startup: kplus.Probe; readiness: kplus.Probe; liveness: kplus.Probe } {
+export function probes(spec: ProbeSpec): { startupProbe: kplus.k8s.Probe; readinessProbe: kplus.k8s.Probe; livenessProbe: kplus.k8s.Probe } {
   const readinessPath = spec.kind === 'http' ? (spec.readinessPath ?? spec.path) : undefined;
-  return { startup: probe(spec, STARTUP), readiness: probe(spec, READINESS, readinessPath), liveness: probe(spec, LIVENESS) };
+  return { startupProbe: probe(spec, STARTUP), readinessProbe: probe(spec, READINESS, readinessPath), livenessProbe: probe(spec, LIVENESS) };
 }

@@ -3,7 +3,6 @@
  * Requests are a fixed fraction of the limits: MCP servers idle between tool calls and burst during them, so
  * the scheduler reserves a quarter of the CPU limit and half of the memory limit (QoS class Burstable).
  */
-import { Size } from 'cdk8s';
 import type { Resources } from '../../mcp-types/index.ts';
 import { kplus } from './plus.ts';
 
@@ -26,11 +25,15 @@ export function memoryMib(memory: string): number {
   return Math.max(1, Math.ceil((Number(match[1]) * KIB_PER_UNIT[match[2]!]!) / 1024));
 }
 
-export function containerResources(resources: Resources): kplus.ContainerResources {
+export function containerResources(resources: Resources): kplus.k8s.ResourceRequirements {
   const cpu = cpuMillis(resources.cpus);
   const memory = memoryMib(resources.memory);
+  const quantities = (millicores: number, mebibytes: number) => ({
+    cpu: kplus.k8s.Quantity.fromString(`${millicores}m`),
+    memory: kplus.k8s.Quantity.fromString(`${mebibytes}Mi`),
+  });
   return {
-    cpu: { limit: kplus.Cpu.millis(cpu), request: kplus.Cpu.millis(Math.max(1, Math.ceil(cpu * CPU_REQUEST_FRACTION))) },
-    memory: { limit: Size.mebibytes(memory), request: Size.mebibytes(Math.max(1, Math.ceil(memory * MEMORY_REQUEST_FRACTION))) },
+    limits: quantities(cpu, memory),
+    requests: quantities(Math.max(1, Math.ceil(cpu * CPU_REQUEST_FRACTION)), Math.max(1, Math.ceil(memory * MEMORY_REQUEST_FRACTION))),
   };
 }

@@ -20,15 +20,14 @@ export function credentialVariables(customer: FleetCustomer): string[] {
   return [...new Set(customer.servers.flatMap((server) => server.credentials.map((c) => c.variable)))];
 }
 
+/** An environment variable read from key `key` of Secret `secret`. */
+export function secretEnv(name: string, secret: string, key: string, options: { optional?: boolean } = {}): kplus.k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key, ...(options.optional && { optional: true }) } } };
+}
+
 /** Container environment: literals as values, credentials as references to the customer's Secret. */
-export function containerEnv(scope: Construct, server: FleetServer): Record<string, kplus.EnvValue> {
-  const secret = kplus.Secret.fromSecretName(scope, `${server.serviceName}-credentials`, CREDENTIALS_SECRET);
-  return Object.fromEntries(
-    server.env.map((entry) => [
-      entry.name,
-      'credential' in entry ? kplus.EnvValue.fromSecretValue({ secret, key: entry.credential.variable }) : kplus.EnvValue.fromValue(entry.value),
-    ]),
-  );
+export function containerEnv(server: FleetServer): kplus.k8s.EnvVar[] {
+  return server.env.map((entry) => ('credential' in entry ? secretEnv(entry.name, CREDENTIALS_SECRET, entry.credential.variable) : { name: entry.name, value: entry.value }));
 }
 
 /** The ExternalSecret that fills the customer's Secret from the configured store; none when not configured or not needed. */

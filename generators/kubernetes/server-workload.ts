@@ -24,7 +24,7 @@ export function addServerWorkload(scope: Construct, customer: FleetCustomer, ser
     selector: selectorLabels(server),
     image: server.image,
     args: server.args,
-    env: containerEnv(scope, server),
+    env: containerEnv(server),
     port: server.containerPort,
     resources: server.resources,
     probe: serverProbe(server),
