@@ -96,7 +96,9 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     const path = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
     try {
       res.on('finish', () => {
-        logger.info('request', { method: req.method, path: path.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+        // Successful requests are debug: probes hit /healthz every few seconds, and tool calls log their own line.
+        const level = res.statusCode >= 500 ? 'warn' : res.statusCode >= 400 ? 'info' : 'debug';
+        logger[level]('request', { method: req.method, path: path.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
       });
       if (loopbackOnly && !hostAllowed(req.headers.host)) {
         throw new HttpError(403, 'host_not_allowed', 'Host header is not a loopback name; this server only answers on 127.0.0.1/localhost');

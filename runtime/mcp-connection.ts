@@ -16,6 +16,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig, TransportKind } from './config.ts';
+import { isolatedAbortFetch } from './isolated-abort-fetch.ts';
 import { classifyError, httpStatusOf, isConnectionFailure, isSessionExpired, TimeoutError } from './failure.ts';
 import type { Failure } from './failure.ts';
 import { silentLogger } from './logger.ts';
@@ -351,8 +352,9 @@ export class McpConnection {
     const url = new URL(this.server.url);
     const transport: AnyTransport =
       kind === 'sse'
-        ? new SSEClientTransport(url)
+        ? new SSEClientTransport(url, { fetch: isolatedAbortFetch() })
         : new StreamableHTTPClientTransport(url, {
+            fetch: isolatedAbortFetch(),
             reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2, maxRetries: 2 },
           });
     const work = (async () => {
