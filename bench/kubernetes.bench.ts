@@ -1,7 +1,7 @@
 /**
  * Benchmark of the Kubernetes generator: synthetic fleets of 10, 100 and 1000 customers × 3 servers, each size
  * in its own child process (so peak RSS is that size's alone), next to a floor measured the same way: building
- * equivalent plain objects and serializing them with `yaml` only (no cdk8s). `k8s` is what `pnpm generate`
+ * equivalent plain objects and serializing them with the same YAML writer (no cdk8s). `k8s` is what `pnpm generate`
  * runs (worker threads for large fleets, their start-up included); `1 thread` is the synchronous generator.
  *
  *   npx tsx bench/kubernetes.bench.ts [--sizes 10,100,1000]

@@ -21,6 +21,9 @@ export class HttpError extends Error {
   }
 }
 
+/** Refuses malformed UTF-8 instead of replacing it; reusable, as nothing is decoded in streaming mode. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Reads the body and parses it as JSON. An empty body yields `undefined`. Throws {@link HttpError}: 413 when larger
  * than `limit`, 415 for a non-JSON content type, 400 for invalid JSON or bad encoding.
@@ -59,7 +62,7 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+    text = STRICT_UTF8.decode(Buffer.concat(chunks, size));
   } catch {
     throw new HttpError(400, 'bad_request', 'request body is not valid UTF-8');
   }

@@ -2,14 +2,14 @@
  * Manifests to text: one YAML document per object, keys sorted, no line folding, multi-line strings as
  * literal blocks, behind the generated-file header. Same objects, same bytes.
  */
-import yaml from 'js-yaml';
 import { GENERATED_MARKER } from '../generator.ts';
+import { dumpBlockYaml } from './block-yaml.ts';
 
 export type Manifest = Record<string, unknown>;
 
 export function toYaml(value: unknown): string {
   // cdk8s already sorts every object's keys (ApiObject.toJson); sorting again costs ~15% of the dump.
-  return yaml.dump(value, { lineWidth: -1, noRefs: true });
+  return dumpBlockYaml(value);
 }
 
 /** A file of manifests; `about` lines follow the marker as comments. */
