@@ -11,12 +11,15 @@ export function selectGenerators(only: string[] | undefined, registry: Generator
 }
 
 /**
- * Runs generators in memory, keyed by generator name. Parallel ones start first, so their worker threads run
- * while this thread does the synchronous ones.
+ * Runs generators in memory, keyed by generator name in registry order. Parallel ones start first, so their worker
+ * threads run while this thread does the synchronous ones.
  */
 export async function runGenerators(fleet: Fleet, selected: Generator[]): Promise<Map<string, GeneratedFile[]>> {
   const pending = new Map(selected.flatMap((g) => (g.generateInParallel ? [[g.name, g.generateInParallel(fleet)] as const] : [])));
+  // A parallel run may fail while a synchronous generator is still busy; it is awaited (and reported) below.
+  for (const promise of pending.values()) promise.catch(() => {});
+  const synchronous = new Map(selected.filter((g) => !pending.has(g.name)).map((g) => [g.name, g.generate(fleet)]));
   const outputs = new Map<string, GeneratedFile[]>();
-  for (const g of selected) outputs.set(g.name, pending.get(g.name) ? await pending.get(g.name)! : g.generate(fleet));
+  for (const g of selected) outputs.set(g.name, synchronous.get(g.name) ?? (await pending.get(g.name)!));
   return outputs;
 }

@@ -1,9 +1,9 @@
 /**
- * Customer files synthesized on every core. cdk8s synthesis is CPU-bound (about 3 ms a customer, nearly all of
- * it in cdk8s and YAML), so a 1,000-customer fleet is seconds on one thread; worker threads share it out.
+ * Customer files synthesized on every core. cdk8s synthesis is CPU-bound (about 2 ms a customer, nearly all of
+ * it inside cdk8s), so a 1,000-customer fleet takes seconds on one thread; worker threads share it out.
  *
  * Work is handed out in chunks from a shared counter that the main thread and the workers all claim from: a
- * worker pays ~0.5 s to load tsx and cdk8s before it claims anything, and in that time the main thread simply
+ * worker pays ~0.6 s to load tsx and cdk8s before it claims anything, and in that time the main thread simply
  * takes more. Chunks are put back in fleet order, so the files are byte-identical to `kubernetesFiles`.
  */
 import { availableParallelism } from 'node:os';
