@@ -45,6 +45,7 @@ export async function loadFleet(paths: FleetPaths): Promise<FleetResult> {
     problems.push({ file: relative(paths.customersDir), path: '', message: 'customers folder not found; create it and add one file per customer' });
   }
   const ids = new Map<string, string>();
+  const files: Array<{ id: string; file: string }> = [];
   for (const entry of entries.filter((e) => e.isFile() && CUSTOMER_FILE.test(e.name) && !e.name.endsWith('.d.ts'))) {
     const file = path.join(paths.customersDir, entry.name);
     const id = entry.name.replace(CUSTOMER_FILE, '');
@@ -54,10 +55,15 @@ export async function loadFleet(paths: FleetPaths): Promise<FleetResult> {
       continue;
     }
     ids.set(id, relative(file));
-    const loaded = await importDefault(file, relative(file), 'export default defineCustomer({ … })');
+    files.push({ id, file });
+  }
+  // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
+  const imported = await Promise.all(files.map(({ file }) => importDefault(file, relative(file), 'export default defineCustomer({ … })')));
+  imported.forEach((loaded, i) => {
+    const { id, file } = files[i]!;
     if ('problem' in loaded) problems.push(loaded.problem);
     else customers.push({ id, file: relative(file), exported: loaded.value });
-  }
+  });
 
   let config: unknown;
   if (existsSync(paths.configFile)) {
