@@ -22,27 +22,19 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { $, minimist } from 'zx';
+import { $ } from 'zx';
 import YAML from 'yaml';
 import { parseEnvFile } from './lib/env-file.mjs';
+import { scriptOptions } from './lib/script-options.mjs';
 
 const SECRET_NAME = 'mcp-credentials';
 const KUSTOMIZATION = 'kustomization.yaml';
 
-const argv = minimist(process.argv.slice(2), {
+const { argv, fail } = scriptOptions('k8s-secrets', {
   string: ['env-file', 'k8s-dir', 'customer'],
   boolean: ['dry-run', 'restart', 'help'],
   default: { 'env-file': 'mcp_credentials.env', 'k8s-dir': 'out/k8s' },
-  unknown: (arg) => {
-    if (arg.startsWith('-')) fail(`unknown option ${arg}; see --help`);
-    return true;
-  },
 });
-
-function fail(message) {
-  console.error(`k8s-secrets: ${message}`);
-  process.exit(1);
-}
 
 /** A failure while temporary files exist: thrown, so they are removed before the script exits. */
 class StepError extends Error {}

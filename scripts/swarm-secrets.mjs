@@ -16,25 +16,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { $, minimist } from 'zx';
+import { $ } from 'zx';
 import { assertSwarmManager, existingSecrets } from './lib/swarm-docker.mjs';
 import { parseEnvFile } from './lib/env-file.mjs';
+import { scriptOptions } from './lib/script-options.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
 
-const argv = minimist(process.argv.slice(2), {
+const { argv, fail } = scriptOptions('swarm-secrets', {
   string: ['env-file', 'swarm-dir', 'customer'],
   boolean: ['dry-run', 'replace', 'remove', 'help'],
   default: { 'env-file': 'mcp_credentials.env', 'swarm-dir': 'out/swarm' },
-  unknown: (arg) => {
-    if (arg.startsWith('-')) fail(`unknown option ${arg}; see --help`);
-    return true;
-  },
 });
-
-function fail(message) {
-  console.error(`swarm-secrets: ${message}`);
-  process.exit(1);
-}
 
 if (argv.help) {
   console.log('usage: node scripts/swarm-secrets.mjs [--env-file FILE] [--swarm-dir DIR] [--customer ID]... [--dry-run] [--replace] [--remove]');
