@@ -14,7 +14,7 @@ import { TOOL_NAME_PATTERN } from '../../runtime/tool-names.ts';
 import { closeStreamable, connectSse, connectStreamable, rawInitialize, rawPost } from './fixtures/gateway-clients.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import type { Fixture } from './fixtures/mcp-fixture.ts';
-import { cleanup, customer, postJson, server, startRuntime, waitFor, writeConfig } from './helpers.ts';
+import { cleanup, customer, postJson, rejectionOf, server, startRuntime, waitFor, writeConfig } from './helpers.ts';
 import type { RuntimeProc } from './helpers.ts';
 
 const TOKEN_ACME = `acme-${randomBytes(16).toString('hex')}`;
@@ -45,15 +45,7 @@ async function openSse(id: string, token?: string) {
 }
 
 /** The JSON-RPC error a call rejects with (fails the test if it resolves). */
-async function rpcError(promise: Promise<unknown>): Promise<McpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(McpError);
-    return error as McpError;
-  }
-  throw new Error('expected the call to be rejected with a JSON-RPC error');
-}
+const rpcError = (promise: Promise<unknown>) => rejectionOf(promise, McpError);
 
 beforeAll(async () => {
   for (const name of ['acmeGrafana', 'acmeAm', 'beta', 'readonly', 'readonlyStaging', 'allowed', 'fragile', 'sturdy', 'open']) {

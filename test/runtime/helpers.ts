@@ -175,6 +175,17 @@ export async function startRuntime(configPath: string, options: { env?: Record<s
   };
 }
 
+/** The error `promise` rejects with, which must be a `type` (throws when it resolves or rejects with anything else). */
+export async function rejectionOf<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(`expected a ${type.name}, got: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  throw new Error(`expected a rejection with a ${type.name}, but the promise resolved`);
+}
+
 /** POST JSON init. */
 export function postJson(body: unknown): RequestInit {
   return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };

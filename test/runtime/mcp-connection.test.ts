@@ -7,7 +7,7 @@ import { McpConnection, UpstreamError } from '../../runtime/mcp-connection.ts';
 import type { TransportMemory } from '../../runtime/mcp-connection.ts';
 import { startBlackHole, startFixture } from './fixtures/mcp-fixture.ts';
 import type { Fixture } from './fixtures/mcp-fixture.ts';
-import { cleanup, freePort, server, waitFor } from './helpers.ts';
+import { cleanup, freePort, rejectionOf, server, waitFor } from './helpers.ts';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -27,15 +27,7 @@ function connection(url: string, options: ConstructorParameters<typeof McpConnec
   return c;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(UpstreamError);
-    return error as UpstreamError;
-  }
-  throw new Error('expected a failure');
-}
+const failureOf = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
 
 const textOf = (result: { content?: unknown }) => ((result.content as Array<{ type: string; text?: string }>)[0]?.text ?? '');
 
