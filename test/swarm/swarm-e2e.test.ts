@@ -263,6 +263,12 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     await generate();
     const before = taskSnapshot();
     const image = (service: string) => sh('docker', ['service', 'inspect', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}', service]).trim();
+    /** `changed` runs the new image in new tasks; every other service kept its tasks. */
+    const expectOnlyRolledOut = (changed: string, tasksBefore: ReturnType<typeof taskSnapshot>, tasksAfter: ReturnType<typeof taskSnapshot>) => {
+      expect(image(changed)).toBe(rolloutImage);
+      expect(tasksAfter[changed]).not.toBe(tasksBefore[changed]);
+      for (const service of allServices().filter((s) => s !== changed)) expect(tasksAfter[service], `${service} was not to change`).toBe(tasksBefore[service]);
+    };
 
     const betaStarted = Date.now();
     const toBeta = await manage(['up', '--customer', beta, '--wait', '--timeout', '120']);
@@ -270,20 +276,14 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     expect(toBeta.stderr).toContain('All 2 services healthy.');
     expect(toBeta.code).toBe(0);
     const afterBeta = taskSnapshot();
-    const betaAm = swarmName(beta, `mcp-alertmanager-${beta}`);
-    expect(image(betaAm)).toBe(rolloutImage);
-    expect(afterBeta[betaAm]).not.toBe(before[betaAm]);
-    for (const service of allServices().filter((s) => s !== betaAm)) expect(afterBeta[service], `${service} was not to change`).toBe(before[service]);
+    expectOnlyRolledOut(swarmName(beta, `mcp-alertmanager-${beta}`), before, afterBeta);
     expect(image(swarmName(alpha, `mcp-alertmanager-${alpha}`))).toBe(IMAGES.alertmanagerMcp);
 
     // Deploying everything now updates alpha's alertmanager — and nothing that did not change.
     const all = await manage(['up', '--wait', '--timeout', '120']);
     expect(all.code).toBe(0);
     const afterAll = taskSnapshot();
-    const alphaAm = swarmName(alpha, `mcp-alertmanager-${alpha}`);
-    expect(image(alphaAm)).toBe(rolloutImage);
-    expect(afterAll[alphaAm]).not.toBe(afterBeta[alphaAm]);
-    for (const service of allServices().filter((s) => s !== alphaAm)) expect(afterAll[service], `${service} was not to change`).toBe(afterBeta[service]);
+    expectOnlyRolledOut(swarmName(alpha, `mcp-alertmanager-${alpha}`), afterBeta, afterAll);
     expect((await status()).rows.every((r) => r.healthy && r.settled)).toBe(true);
   }, 300_000);
 
