@@ -8,8 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { syntheticCustomers } from './synthetic-fleet.ts';
-import { buildFleet } from '../fleet/build-fleet.ts';
+import { syntheticFleet } from './synthetic-fleet.ts';
 import type { Fleet, FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { kubernetesGenerator } from '../generators/kubernetes/index.ts';
 import { renderManifests, toYaml } from '../generators/kubernetes/render.ts';
@@ -23,12 +22,6 @@ interface Measurement {
   peakRssMb: number;
   bytes: number;
   files: number;
-}
-
-function syntheticFleet(customers: number): Fleet {
-  const result = buildFleet({ customers: syntheticCustomers(customers), config: {} });
-  if (!result.ok) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
-  return result.fleet;
 }
 
 /** The same objects as plain data, without cdk8s: what serialization alone costs. */

@@ -1,5 +1,6 @@
 /** Synthetic fleets for benchmarks: `count` customers with a Grafana, an Alertmanager and a Genesys server each. */
-import type { CustomerSource } from '../fleet/build-fleet.ts';
+import { buildFleet, type CustomerSource } from '../fleet/build-fleet.ts';
+import type { Fleet } from '../fleet/model.ts';
 
 export function syntheticCustomers(count: number): CustomerSource[] {
   return Array.from({ length: count }, (_, i) => {
@@ -19,4 +20,11 @@ export function syntheticCustomers(count: number): CustomerSource[] {
       },
     };
   });
+}
+
+/** The validated Fleet of `count` synthetic customers under fleet config `config`. */
+export function syntheticFleet(count: number, config: unknown = {}): Fleet {
+  const result = buildFleet({ customers: syntheticCustomers(count), config });
+  if (!result.ok) throw new Error(`synthetic fleet is invalid: ${JSON.stringify(result.problems.slice(0, 3))}`);
+  return result.fleet;
 }

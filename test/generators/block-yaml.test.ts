@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { buildFleet } from '../../fleet/build-fleet.ts';
 import { customerManifests } from '../../generators/kubernetes/customer-chart.ts';
 import { agentManifests } from '../../generators/kubernetes/agent-chart.ts';
 import { dumpBlockYaml } from '../../generators/kubernetes/block-yaml.ts';
-import { syntheticCustomers } from '../../bench/synthetic-fleet.ts';
+import { syntheticFleet } from '../../bench/synthetic-fleet.ts';
 
 const jsYaml = (value: unknown) => yaml.dump(value, { lineWidth: -1, noRefs: true });
 
@@ -58,9 +57,8 @@ describe('block YAML', () => {
   });
 
   it('matches js-yaml on every manifest the Kubernetes generator builds for a synthetic fleet', () => {
-    const result = buildFleet({ customers: syntheticCustomers(12), config: { kubernetes: { externalSecrets: { storeName: 'vault', storeKind: 'ClusterSecretStore' } } } });
-    if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const manifests = [...agentManifests(result.fleet), ...result.fleet.customers.flatMap((c) => customerManifests(c, result.fleet.config))];
+    const fleet = syntheticFleet(12, { kubernetes: { externalSecrets: { storeName: 'vault', storeKind: 'ClusterSecretStore' } } });
+    const manifests = [...agentManifests(fleet), ...fleet.customers.flatMap((c) => customerManifests(c, fleet.config))];
     expect(manifests.length).toBeGreaterThan(100);
     for (const manifest of manifests) expect(dumpBlockYaml(manifest)).toBe(jsYaml(manifest));
   });

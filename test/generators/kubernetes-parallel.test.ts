@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildFleet } from '../../fleet/build-fleet.ts';
-import type { Fleet } from '../../fleet/model.ts';
 import { kubernetesFiles, kubernetesFilesInParallel } from '../../generators/kubernetes/index.ts';
 import { workerCount } from '../../generators/kubernetes/parallel-synthesis.ts';
-import { syntheticCustomers } from '../../bench/synthetic-fleet.ts';
-
-function syntheticFleet(customers: number, config: unknown = {}): Fleet {
-  const result = buildFleet({ customers: syntheticCustomers(customers), config });
-  if (!result.ok) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
-  return result.fleet;
-}
+import { syntheticFleet } from '../../bench/synthetic-fleet.ts';
 
 describe('kubernetes generator: parallel synthesis', () => {
   it('sizes the pool by cores and fleet size, leaving small fleets on the calling thread', () => {
