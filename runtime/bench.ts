@@ -7,7 +7,9 @@
  * 2. Switching back to a pooled customer (median, p95).
  * 3. tools/call overhead: through the runtime vs. an SDK client talking to the server directly (medians), the
  *    runtime called with node:http on a keep-alive socket and, for comparison, with fetch; bare GET /healthz round
- *    trips with both clients show each client's own share.
+ *    trips with both clients show each client's own share. The direct client runs twice: with the SDK's streamable
+ *    HTTP transport (what an agent would use without the runtime) and with the runtime's own transport (so the
+ *    cost of the extra hop alone shows too).
  * 4. 200 concurrent API requests: errors and wall time.
  * 5. MCP gateway: tools/call through `/customers/<id>/mcp` (SDK client, streamable HTTP) vs. an SDK client talking
  *    to the server directly, interleaved: medians, p99s and the overhead of each.
@@ -28,6 +30,7 @@ import { closeStreamable, connectStreamable } from '../test/runtime/fixtures/gat
 import { startBlackHole } from '../test/runtime/fixtures/mcp-fixture.ts';
 import { cleanup, customer, postJson, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';
 import { McpConnection } from './mcp-connection.ts';
+import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 const { values } = parseArgs({
   options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' } },
@@ -144,8 +147,10 @@ async function main(): Promise<void> {
   await runtime.json('/api/customers/switch', postJson({ customer: 'trio' }));
   const direct = new Client({ name: 'bench-direct', version: '1.0.0' });
   await direct.connect(new StreamableHTTPClientTransport(new URL(fast.url)));
+  const directLean = new Client({ name: 'bench-direct-lean', version: '1.0.0' });
+  await directLean.connect(new StreamableHttpTransport(new URL(fast.url)));
   const keepAlive = new KeepAliveJsonClient(runtime.url);
-  const calls = { direct: [] as number[], runtime: [] as number[], runtimeFetch: [] as number[], hop: [] as number[], hopFetch: [] as number[] };
+  const calls = { direct: [] as number[], directLean: [] as number[], runtime: [] as number[], runtimeFetch: [] as number[], hop: [] as number[], hopFetch: [] as number[] };
   const timed = async (into: number[], warm: boolean, call: () => Promise<number>) => {
     const t0 = performance.now();
     const status = await call();
@@ -156,6 +161,7 @@ async function main(): Promise<void> {
     const warm = i >= 30;
     const call = JSON.stringify({ tool: 'grafana_echo', arguments: { text: `r${i}` } });
     await timed(calls.direct, warm, async () => (await direct.callTool({ name: 'echo', arguments: { text: `d${i}` } }), 200));
+    await timed(calls.directLean, warm, async () => (await directLean.callTool({ name: 'echo', arguments: { text: `l${i}` } }), 200));
     await timed(calls.runtime, warm, () => keepAlive.request('POST', '/api/tools/call', call));
     await timed(calls.runtimeFetch, warm, async () => {
       const res = await runtime.api('/api/tools/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: call });
@@ -170,12 +176,15 @@ async function main(): Promise<void> {
     });
   }
   await direct.close();
+  await directLean.close();
   keepAlive.close();
   const directMedian = median(calls.direct);
   console.log(`3. tools/call (echo), ${CALLS} calls each, interleaved after 30 warm-up calls`);
   console.log(`   direct SDK client:                  median ${ms(directMedian)}, p95 ${ms(quantile(calls.direct, 0.95))}`);
+  console.log(`   direct, runtime's transport:        median ${ms(median(calls.directLean))}, p95 ${ms(quantile(calls.directLean, 0.95))}`);
   console.log(`   through the runtime (node:http):    median ${ms(median(calls.runtime))}, p95 ${ms(quantile(calls.runtime, 0.95))}`);
   console.log(`   overhead (medians):                 ${ms(median(calls.runtime) - directMedian)}  (target ≤ 2 ms)`);
+  console.log(`   the hop alone (vs same transport):  ${ms(median(calls.runtime) - median(calls.directLean))}`);
   console.log(`   through the runtime (fetch):        median ${ms(median(calls.runtimeFetch))}, overhead ${ms(median(calls.runtimeFetch) - directMedian)}`);
   console.log(`   bare round trip GET /healthz:       node:http ${ms(median(calls.hop))}, fetch ${ms(median(calls.hopFetch))} (the client's share)\n`);
 

@@ -12,7 +12,6 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig, TransportKind } from './config.ts';
@@ -22,6 +21,7 @@ import type { Failure } from './failure.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
+import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 /** Connection lifecycle. `failed` keeps the last known tools; the next use reconnects once the backoff has passed. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'failed' | 'closed';
@@ -100,7 +100,7 @@ export interface ServerStatus {
   retry_in_ms: number;
 }
 
-type AnyTransport = StreamableHTTPClientTransport | SSEClientTransport;
+type AnyTransport = StreamableHttpTransport | SSEClientTransport;
 
 interface Established {
   client: Client;
@@ -255,7 +255,7 @@ export class McpConnection {
     this.transportObj = null;
     this._state = 'closed';
     if (!client) return;
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+    if (transport instanceof StreamableHttpTransport && transport.sessionId) {
       await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS, TERMINATE_TIMEOUT_MS, 'terminate').catch(() => {});
     }
     await closeQuietly(client);
@@ -353,10 +353,7 @@ export class McpConnection {
     const transport: AnyTransport =
       kind === 'sse'
         ? new SSEClientTransport(url, { fetch: isolatedAbortFetch() })
-        : new StreamableHTTPClientTransport(url, {
-            fetch: isolatedAbortFetch(),
-            reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5_000, reconnectionDelayGrowFactor: 2, maxRetries: 2 },
-          });
+        : new StreamableHttpTransport(url, { reconnection: { initialDelayMs: 500, maxDelayMs: 5_000, growFactor: 2, maxRetries: 2 } });
     const work = (async () => {
       await client.connect(transport, { timeout: Math.max(1, remaining()) });
       return listAllTools(client, Math.max(1, remaining()));
