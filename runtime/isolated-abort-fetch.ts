@@ -1,5 +1,6 @@
 /**
- * A fetch for the MCP SDK's HTTP transports that gives every request an AbortSignal of its own.
+ * A fetch for the MCP SDK's legacy SSE client transport that gives every request an AbortSignal of its own (streamable
+ * HTTP goes through the runtime's own transport, `streamable-http-transport.ts`, which does not use fetch).
  *
  * Why: the SDK hands one transport-lifetime signal to every fetch, and Node's fetch (undici) adds an abort
  * listener to that signal per request which only goes away at garbage collection. A busy connection gathers

@@ -69,7 +69,7 @@ export class StreamableHttpTransport implements Transport {
 
   private readonly url: URL;
   private readonly agent: http.Agent;
-  private readonly send_: typeof http.request;
+  private readonly requestFn: typeof http.request;
   private readonly reconnection: StreamReconnection;
   private _sessionId: string | undefined;
   private _protocolVersion: string | undefined;
@@ -82,7 +82,7 @@ export class StreamableHttpTransport implements Transport {
     this.url = url;
     const secure = url.protocol === 'https:';
     this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-    this.send_ = secure ? https.request : http.request;
+    this.requestFn = secure ? https.request : http.request;
     this.reconnection = options.reconnection ?? DEFAULT_RECONNECTION;
   }
 
@@ -176,7 +176,7 @@ export class StreamableHttpTransport implements Transport {
     return new Promise((resolve, reject) => {
       const headers = this.headers(extra);
       if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-      const req = this.send_(this.url, { method, headers, agent: this.agent }, resolve);
+      const req = this.requestFn(this.url, { method, headers, agent: this.agent }, resolve);
       req.once('error', (error: NodeJS.ErrnoException) => {
         if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.closed) {
           this.request(method, extra, body, true).then(resolve, reject);
