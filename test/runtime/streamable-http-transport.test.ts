@@ -29,6 +29,15 @@ function transport(url: string): StreamableHttpTransport {
   return t;
 }
 
+/** A started transport that records every message it hands on. */
+async function recordingTransport(url: string): Promise<{ t: StreamableHttpTransport; received: JSONRPCMessage[] }> {
+  const t = transport(url);
+  const received: JSONRPCMessage[] = [];
+  t.onmessage = (message) => received.push(message);
+  await t.start();
+  return { t, received };
+}
+
 async function connectedClient(url: string): Promise<{ client: Client; transport: StreamableHttpTransport }> {
   const t = transport(url);
   const client = new Client({ name: 'transport-test', version: '1.0.0' });
@@ -135,10 +144,7 @@ describe('StreamableHttpTransport on the wire', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(': keep-alive\n\nevent: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"working"}}\n\n');
     });
-    const t = transport(url);
-    const received: JSONRPCMessage[] = [];
-    t.onmessage = (message) => received.push(message);
-    await t.start();
+    const { t, received } = await recordingTransport(url);
     await t.send(request(7));
     await waitFor(() => received.length >= 2, 'messages', 5_000);
     expect(received[0]).toMatchObject({ method: 'notifications/message' });
@@ -154,10 +160,7 @@ describe('StreamableHttpTransport on the wire', () => {
       res.write(event.subarray(0, cut));
       setTimeout(() => res.end(event.subarray(cut)), 20);
     });
-    const t = transport(url);
-    const received: JSONRPCMessage[] = [];
-    t.onmessage = (message) => received.push(message);
-    await t.start();
+    const { t, received } = await recordingTransport(url);
     await t.send(request(8));
     await waitFor(() => received.length >= 1, 'answer', 5_000);
     await new Promise((r) => setTimeout(r, 50));
@@ -170,10 +173,7 @@ describe('StreamableHttpTransport on the wire', () => {
       if (n === 2 || n === 4) return req.socket.destroy();
       res.writeHead(200, { 'content-type': 'application/json' }).end(answer(n));
     });
-    const t = transport(url);
-    const received: JSONRPCMessage[] = [];
-    t.onmessage = (message) => received.push(message);
-    await t.start();
+    const { t, received } = await recordingTransport(url);
     await t.send(request(1));
     await t.send(request(2)); // dropped on the reused socket, sent again on a new one (request 3)
     expect(requests.length).toBe(3);
@@ -199,12 +199,9 @@ describe('StreamableHttpTransport on the wire', () => {
         res.end(notice(gets.length)); // delivers one event, then the stream drops
       } else res.writeHead(503).end();
     });
-    const t = transport(url);
-    const received: JSONRPCMessage[] = [];
+    const { t, received } = await recordingTransport(url);
     const errors: string[] = [];
-    t.onmessage = (message) => received.push(message);
     t.onerror = (error) => errors.push(error.message);
-    await t.start();
     await t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     await waitFor(() => errors.some((e) => e.includes('maximum reconnection attempts (2)')), 'the retry limit', 5_000);
     expect(gets).toEqual([undefined, 'ev-1', 'ev-2', 'ev-2']);
