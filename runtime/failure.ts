@@ -14,13 +14,14 @@ import type { Redactor } from './redact.ts';
  * - `refused`: nothing listens at the address (connection refused).
  * - `unreachable`: the host name does not resolve or the network is unreachable.
  * - `timeout`: no answer within the configured time.
+ * - `tls`: the HTTPS handshake failed (certificate not trusted, expired, for another name).
  * - `auth`: the server answered 401/403.
  * - `http`: another HTTP error status (e.g. 404: no MCP endpoint at that URL, 5xx).
  * - `protocol`: the server answered, but not with valid MCP (bad content type, JSON-RPC error, invalid data).
  * - `closed`: the connection was reset or closed mid-session.
  * - `error`: anything else.
  */
-export type FailureReason = 'refused' | 'unreachable' | 'timeout' | 'auth' | 'http' | 'protocol' | 'closed' | 'error';
+export type FailureReason = 'refused' | 'unreachable' | 'timeout' | 'tls' | 'auth' | 'http' | 'protocol' | 'closed' | 'error';
 
 /** A classified failure; `message` is safe to return and log. */
 export interface Failure {
@@ -53,6 +54,9 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'service unavailable',
   504: 'gateway timeout',
 };
+
+/** OpenSSL/Node codes of certificate and handshake failures (`DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, …). */
+const TLS_ERROR_CODE = /CERT|_SIGNATURE|^ERR_(SSL|TLS)_|^EPROTO$/;
 
 /** The HTTP status carried by an SDK transport error, if any. */
 export function httpStatusOf(error: unknown): number | undefined {
@@ -126,6 +130,7 @@ export function classifyError(error: unknown, redactor: Redactor): Failure {
     case 'UND_ERR_CLOSED':
       return { reason: 'closed', message: 'connection reset by server' };
     default:
+      if (code && TLS_ERROR_CODE.test(code)) return { reason: 'tls', message: `TLS handshake failed: ${code}` };
       break;
   }
   const message = messageOf(error);
@@ -144,5 +149,5 @@ export function classifyError(error: unknown, redactor: Redactor): Failure {
 
 /** Failures that mean the connection itself is unusable (as opposed to one request failing). */
 export function isConnectionFailure(failure: Failure): boolean {
-  return failure.reason === 'refused' || failure.reason === 'unreachable' || failure.reason === 'closed' || failure.reason === 'auth' || (failure.reason === 'http' && failure.status !== undefined && failure.status >= 500);
+  return failure.reason === 'refused' || failure.reason === 'unreachable' || failure.reason === 'tls' || failure.reason === 'closed' || failure.reason === 'auth' || (failure.reason === 'http' && failure.status !== undefined && failure.status >= 500);
 }
