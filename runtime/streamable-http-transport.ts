@@ -50,10 +50,11 @@ function readText(res: IncomingMessage): Promise<string> {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => (text += chunk));
     res.once('end', () => resolve(text));
-    res.once('error', reject);
-    res.once('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+    res.once('error', reject); // a connection lost mid-body is an ECONNRESET error here
   });
 }
+
+const isSuccess = (status: number) => status >= 200 && status < 300;
 
 /** Reads and drops a body we do not use, so the socket goes back to the pool. */
 function drain(res: IncomingMessage): void {
@@ -116,7 +117,7 @@ export class StreamableHttpTransport implements Transport {
       const sessionId = res.headers['mcp-session-id'];
       if (typeof sessionId === 'string' && sessionId) this._sessionId = sessionId;
       const status = res.statusCode ?? 0;
-      if (status < 200 || status >= 300) {
+      if (!isSuccess(status)) {
         drain(res);
         throw new StreamableHTTPError(status, `Error POSTing to endpoint (HTTP ${status})`);
       }
@@ -147,7 +148,7 @@ export class StreamableHttpTransport implements Transport {
     const res = await this.request('DELETE', {});
     drain(res);
     const status = res.statusCode ?? 0;
-    if ((status < 200 || status >= 300) && status !== 405) throw new StreamableHTTPError(status, `Failed to terminate session (HTTP ${status})`);
+    if (!isSuccess(status) && status !== 405) throw new StreamableHTTPError(status, `Failed to terminate session (HTTP ${status})`);
     this._sessionId = undefined;
   }
 
@@ -224,10 +225,8 @@ export class StreamableHttpTransport implements Transport {
     };
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => parser.feed(chunk));
-    res.once('end', () => finish());
     res.once('error', (error) => finish(error));
-    res.once('aborted', () => finish(new Error('aborted')));
-    res.once('close', () => finish(res.complete ? undefined : new Error('closed')));
+    res.once('close', () => finish(res.complete ? undefined : new Error('closed'))); // after 'end', or cut short
   }
 
   /**
@@ -239,7 +238,7 @@ export class StreamableHttpTransport implements Transport {
       (res) => {
         const status = res.statusCode ?? 0;
         if (status === 405) return drain(res); // the server offers no GET stream
-        if (status < 200 || status >= 300 || mediaTypeOf(res.headers['content-type']) !== 'text/event-stream') {
+        if (!isSuccess(status) || mediaTypeOf(res.headers['content-type']) !== 'text/event-stream') {
           drain(res);
           throw new StreamableHTTPError(status, `Failed to open SSE stream (HTTP ${status})`);
         }
