@@ -1,6 +1,7 @@
 // Docker Swarm through the docker CLI: stacks, services and their tasks, secrets, networks. Values of
 // credentials only ever travel in the environment of `docker stack deploy` or on stdin of `docker secret create`.
 import { $ } from 'zx';
+import { assertEngineReachable } from './docker.mjs';
 
 const quiet = $({ quiet: true, nothrow: true });
 const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -8,6 +9,13 @@ const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 /** Throws one clear sentence unless this engine is a Swarm manager. */
 export async function assertSwarmManager() {
   const info = await quiet`docker info --format ${'{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'}`;
+  if (info.exitCode !== 0) {
+    // Without an engine `docker info` still prints the template over an empty answer (" false") and exits 1; that
+    // is no swarm state. The compose path's check names the engine and what to do; it throws here.
+    await assertEngineReachable();
+    // The engine answered that check after all (it came up in between): report what the first call said.
+    throw new Error(`docker info failed: ${info.stderr.trim() || `exit ${info.exitCode}`}`);
+  }
   const [state, manager] = info.stdout.trim().split(' ');
   if (state !== 'active') {
     throw new Error(`This Docker engine is not in a swarm (state: ${state || 'unknown'}): run \`docker swarm init --advertise-addr 127.0.0.1\` for a single-node swarm, or point DOCKER_HOST at a manager.`);
