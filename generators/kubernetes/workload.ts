@@ -32,7 +32,9 @@ export interface WorkloadSpec {
   /** The subset of `labels` that selects the pods; must never change for a workload. */
   selector: Record<string, string>;
   image: string;
+  /** Container arguments, each meant literally: written escaped for the kubelet (see `kubeletLiteral`). */
   args: string[];
+  /** Container environment; every literal `value` is meant as written and escaped for the kubelet like `args`. */
   env: kplus.k8s.EnvVar[];
   port: number;
   resources: Resources;
@@ -42,6 +44,24 @@ export interface WorkloadSpec {
 }
 
 const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' } as const;
+
+/**
+ * A literal for a container's env value, command or args. The kubelet expands those fields: `$(VAR)` becomes the
+ * value of VAR when VAR is an earlier env var of the container (for args: any of its env vars, secrets included)
+ * and `$$` becomes `$`. Written as they are, a tenant `$(ALERTMANAGER_PASSWORD)` would reach the server as the
+ * password, and `$$` in a URL would lose a `$`. With every `$` doubled, expansion gives back exactly the value.
+ *
+ * Every env value and argument in the fleet is literal (compose and Swarm escape them the same way for their
+ * interpolation); no type or generator relies on `$(VAR)` references, so nothing is exempt.
+ */
+export function kubeletLiteral(value: string): string {
+  return value.replaceAll('$', '$$$$');
+}
+
+/** An env var as written for the kubelet: a literal value escaped, a `valueFrom` reference as it is. */
+function kubeletEnv(variable: kplus.k8s.EnvVar): kplus.k8s.EnvVar {
+  return variable.value === undefined ? variable : { ...variable, value: kubeletLiteral(variable.value) };
+}
 
 /** Pod-level: the defaults Kubernetes would apply anyway, written out so the manifest says what runs. */
 function podSpec(spec: WorkloadSpec): kplus.k8s.PodSpec {
@@ -68,9 +88,10 @@ function podSpec(spec: WorkloadSpec): kplus.k8s.PodSpec {
         name: CONTAINER_NAME,
         image: spec.image,
         imagePullPolicy: 'IfNotPresent',
-        ...(spec.args.length > 0 && { args: spec.args }),
+        // The one place a container's env values and args are written: both escaped for the kubelet here.
+        ...(spec.args.length > 0 && { args: spec.args.map(kubeletLiteral) }),
         ports: [{ containerPort: spec.port, name: PORT_NAME }],
-        ...(spec.env.length > 0 && { env: spec.env }),
+        ...(spec.env.length > 0 && { env: spec.env.map(kubeletEnv) }),
         resources: containerResources(spec.resources),
         securityContext: {
           runAsNonRoot: true,
