@@ -7,13 +7,20 @@
  * authorizes with its own per-customer tokens.
  *
  * Security: with a token configured every `/api/` request needs `Authorization: Bearer <token>`; when bound to a
- * loopback address, requests whose `Host` is not a loopback name are refused (DNS-rebinding guard); bodies are capped
- * at 1 MiB and validated; every JSON response passes through the {@link Redactor}; errors never crash the process.
+ * loopback address, requests whose `Host` is not a loopback name are refused (DNS-rebinding guard); a browser
+ * request from a foreign `Origin` is refused on every route (see {@link originAllowed}); bodies are capped at 1 MiB
+ * and validated, tool arguments also in depth; every JSON response passes through the {@link Redactor}; errors never
+ * crash the process.
+ *
+ * Slow clients: headers must arrive within `headersTimeoutMs` and the whole request within `requestTimeoutMs`
+ * (checked every ≤ 1 s instead of node's default 30 s); responses, including long-lived event streams, are not bounded
+ * by either. Open connections are capped in total (`maxConnections`) and per remote address
+ * (`maxConnectionsPerAddress`), so one client cannot take every slot.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +29,10 @@ import { BearerAuth } from './auth.ts';
 import { Gateway } from './gateway.ts';
 import { scrubErrorResult } from './gateway-results.ts';
 import { UpstreamError } from './mcp-connection.ts';
-import { silentLogger } from './logger.ts';
+import { RepeatFolder, silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
-import { HttpError, jsonType, MAX_BODY_BYTES, readJsonBody, requireObject, requireString } from './request-body.ts';
+import { exceedsDepth, HttpError, jsonType, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody, requireObject, requireString } from './request-body.ts';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -41,7 +48,30 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** The per-customer MCP endpoints; without it `/customers/…` answers 404. Closed by {@link ApiServer.close}. */
   gateway?: Gateway;
+  /**
+   * Browser origins accepted besides same-origin ones, normalized (`https://host[:port]`, see `parseOrigins`).
+   * Default none.
+   */
+  allowedOrigins?: readonly string[];
+  /** Time a client has to send the request headers, ms. Default {@link DEFAULT_HTTP_LIMITS}. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request (not the response), ms. Default {@link DEFAULT_HTTP_LIMITS}. */
+  requestTimeoutMs?: number;
+  /** Most open connections. Default {@link DEFAULT_HTTP_LIMITS}. */
+  maxConnections?: number;
+  /** Most open connections from one remote address; 0 = no limit. Default {@link DEFAULT_HTTP_LIMITS}. */
+  maxConnectionsPerAddress?: number;
+  /** Fold repeated failure warnings per this interval, ms; 0 = log every line. Default 10 s. */
+  logRepeatIntervalMs?: number;
 }
+
+/** Defaults of the HTTP server's slow-client and connection limits. */
+export const DEFAULT_HTTP_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 4_096,
+  maxConnectionsPerAddress: 512,
+} as const;
 
 /** A started API server. */
 export interface ApiServer {
@@ -88,6 +118,9 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const redactor = runtime.redactor;
   const gateway = options.gateway;
+  const allowedOrigins = options.allowedOrigins ?? [];
+  // One folder for the server's own repeated warnings (5xx request lines, failed API tool calls, refused connections).
+  const repeats = new RepeatFolder(logger, options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs });
   let shuttingDown = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -97,11 +130,18 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     try {
       res.on('finish', () => {
         // Successful requests are debug: probes hit /healthz every few seconds, and tool calls log their own line.
-        const level = res.statusCode >= 500 ? 'warn' : res.statusCode >= 400 ? 'info' : 'debug';
-        logger[level]('request', { method: req.method, path: path.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 });
+        const fields = { method: req.method, path: path.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 };
+        if (res.statusCode >= 500) {
+          // 5xx come in bursts (an upstream outage, a full session table): fold them per method, path and status.
+          repeats.log('warn', JSON.stringify(['request', fields.method, fields.path, fields.status]), 'request', fields, { method: fields.method, path: fields.path, status: fields.status });
+        } else logger[res.statusCode >= 400 ? 'info' : 'debug']('request', fields);
       });
       if (loopbackOnly && !hostAllowed(req.headers.host)) {
         throw new HttpError(403, 'host_not_allowed', 'Host header is not a loopback name; this server only answers on 127.0.0.1/localhost');
+      }
+      if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) {
+        req.resume();
+        throw new HttpError(403, 'origin_not_allowed', `Origin ${JSON.stringify((req.headers.origin ?? '').slice(0, 100))} is not allowed: only same-origin browser requests and the origins in --gateway-allowed-origins are`);
       }
       const method = req.method ?? 'GET';
       const staticFile = statics.get(path);
@@ -198,13 +238,26 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
       if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         throw new HttpError(400, 'bad_request', `field "arguments" must be a JSON object (got ${jsonType(args)})`);
       }
+      // Re-sending arguments upstream serializes them recursively; refuse what would overflow the stack there.
+      if (exceedsDepth(args, MAX_ARGUMENT_DEPTH)) {
+        throw new HttpError(400, 'invalid_arguments', `field "arguments" is nested deeper than ${MAX_ARGUMENT_DEPTH} levels`);
+      }
       let outcome;
       const callStarted = performance.now();
       try {
         outcome = await runtime.callTool(tool, args as Record<string, unknown>);
       } catch (error) {
         if (error instanceof UpstreamError) {
-          logger.warn('tool call failed', { tool, stage: error.stage, reason: error.failure.reason, error: error.failure.message });
+          const customer = runtime.current?.id ?? null;
+          const server = runtime.currentTools()?.find((t) => t.name === tool)?.server ?? null;
+          const { reason, message } = error.failure;
+          repeats.log(
+            'warn',
+            JSON.stringify(['tool call failed', customer, server, error.stage, reason]),
+            'tool call failed',
+            { customer, server, tool, stage: error.stage, reason, error: message },
+            { customer, server, stage: error.stage, reason },
+          );
           const status = error.stage === 'connect' ? 503 : error.failure.reason === 'timeout' ? 504 : 502;
           const code = error.stage === 'connect' ? 'server_unavailable' : error.failure.reason === 'timeout' ? 'tool_timeout' : 'tool_call_failed';
           return sendJson(
@@ -231,15 +284,60 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     throw new HttpError(404, 'not_found', `no API route ${path.slice(0, 100)}`);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_HTTP_LIMITS.maxConnectionsPerAddress;
+  const server = createServer(
+    {
+      headersTimeout,
+      // Measured against receiving the request only: once a request is complete its response (a tool call, an
+      // event stream held open for hours) is not bounded by it.
+      requestTimeout,
+      keepAliveTimeout: 5_000,
+      // node checks both timeouts on this interval (default 30 s, so a slow client kept its socket up to 30 s past
+      // the limit); ≤ 1 s makes the limits what they say.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))),
+    },
+    (req, res) => {
+      handle(req, res).catch(() => res.destroy());
+    },
+  );
+  server.maxConnections = options.maxConnections ?? DEFAULT_HTTP_LIMITS.maxConnections;
+  server.on('drop', (data?: { remoteAddress?: string }) => {
+    repeats.log('warn', 'connection dropped: max connections', 'connection dropped: too many open connections', { address: data?.remoteAddress, limit: server.maxConnections }, { limit: server.maxConnections });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 120_000;
-  server.keepAliveTimeout = 5_000;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
+  const perAddress = new Map<string, number>();
+  // Prepended, so a refused socket is gone before node's HTTP layer starts reading requests from it.
+  server.prependListener('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const open = (perAddress.get(address) ?? 0) + 1;
+    if (maxPerAddress > 0 && open > maxPerAddress) {
+      repeats.log('warn', JSON.stringify(['connection refused', address]), 'connection refused: too many connections from one address', { address, limit: maxPerAddress }, { address, limit: maxPerAddress });
+      const body = JSON.stringify({ error: `too many open connections from this address (limit ${maxPerAddress}, --http-max-connections-per-address)`, code: 'too_many_connections' });
+      socket.on('error', () => {});
+      socket.write(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, open);
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Answer only when no response of ours has started on this socket (else the bytes would corrupt it), then close:
+    // destroyed once flushed, so a client that never reads or closes cannot keep a half-open socket.
+    const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+    if (!socket.writable || started) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
+    // end()'s callback waits for the peer to take the bytes; do not wait for a peer that never reads.
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -257,6 +355,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     close: async () => {
       shuttingDown = true;
       await gateway?.close();
+      repeats.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -270,6 +369,31 @@ function allow(method: string, methods: string[]): void {
   if (!methods.includes(method)) {
     throw Object.assign(new HttpError(405, 'method_not_allowed', `method ${method.slice(0, 20)} not allowed; use ${methods.join(' or ')}`), { allow: methods });
   }
+}
+
+/**
+ * The MCP spec's Origin rule (servers MUST validate `Origin` against DNS rebinding), applied to every route: a request
+ * without `Origin` passes (non-browser clients send none; browsers omit it on same-origin GETs), as does one whose
+ * origin names the same host and port as its `Host` header (the runtime's own page POSTing to `/api/…`) or is listed
+ * in `allowed`. Anything else, `Origin: null` included, is a page of another site and is refused.
+ *
+ * Same-origin alone does not stop DNS rebinding (a rebound name is "same-origin" with itself): on a loopback bind the
+ * Host guard refuses non-loopback names first; on other binds the tokens have to.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (allowed.includes(url.origin)) return true;
+  if (!host) return false;
+  const requested = host.trim().toLowerCase();
+  const defaultPort = url.protocol === 'https:' ? ':443' : ':80';
+  return requested === url.host || requested === `${url.host}${defaultPort}`;
 }
 
 function hostAllowed(host: string | undefined): boolean {

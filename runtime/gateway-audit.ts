@@ -12,7 +12,14 @@
  * `AGENT_AUDIT_ARGUMENTS=1`); then `arguments` holds the arguments as JSON text, pattern-scrubbed of credentials and
  * cut to {@link MAX_AUDIT_ARGUMENTS} characters. Failures (`upstream_error`, `timeout`) are logged at `warn`, the rest
  * at `info`.
+ *
+ * Failures are folded: during an upstream outage every call fails at once (the reconnect backoff answers without
+ * trying), and one line per call buried everything else (53k lines in 15 s in a probe). The first failure of a
+ * customer + server + outcome + reason is logged in full at once; further ones within the interval are counted, and
+ * one summary line per interval carries the count (`gateway tool call: repeated N times in the last 10s`,
+ * `"repeated": N`). Successes, tool errors and refusals stay one line each.
  */
+import { RepeatFolder } from './logger.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
 
@@ -22,9 +29,10 @@ import type { Redactor } from './redact.ts';
  * - `upstream_error`: the server was unavailable or the request failed (answered as a tool error naming the server);
  * - `timeout`: no answer within the bound (answered as a tool error naming the server);
  * - `unknown_tool`: no such tool for this customer (JSON-RPC error -32602);
- * - `denied`: the tool exists but the customer's filter hides it (answered exactly like `unknown_tool`).
+ * - `denied`: the tool exists but the customer's filter hides it (answered exactly like `unknown_tool`);
+ * - `invalid_arguments`: refused at the edge, before any lookup (arguments nested too deep; JSON-RPC error -32602).
  */
-export type AuditOutcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'unknown_tool' | 'denied';
+export type AuditOutcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'unknown_tool' | 'denied' | 'invalid_arguments';
 
 /** Longest `arguments` text written to the audit log. */
 export const MAX_AUDIT_ARGUMENTS = 2_000;
@@ -48,20 +56,34 @@ export interface AuditRecord {
 
 /** Writes audit lines. */
 export class GatewayAudit {
+  private readonly failures: RepeatFolder;
+
   constructor(
     private readonly logger: Logger,
     private readonly redactor: Redactor,
     /** Include argument values (`AGENT_AUDIT_ARGUMENTS=1`). */
     readonly includeArguments = false,
-  ) {}
+    /** Fold repeated failure lines per this interval, ms (0: one line per failure). Default 10 s. */
+    repeatIntervalMs?: number,
+  ) {
+    this.failures = new RepeatFolder(logger, repeatIntervalMs === undefined ? {} : { intervalMs: repeatIntervalMs });
+  }
 
-  /** Logs one tool call. */
+  /** Logs one tool call (a failure possibly folded into a later summary line). */
   record(entry: AuditRecord): void {
     const { arguments: args, ...fields } = entry;
     const line: Record<string, unknown> = { audit: 'tools/call', ...fields, duration_ms: Math.round(entry.duration_ms * 10) / 10 };
     if (this.includeArguments && args !== undefined) line.arguments = this.argumentsText(args);
-    if (entry.outcome === 'upstream_error' || entry.outcome === 'timeout') this.logger.warn('gateway tool call', line);
-    else this.logger.info('gateway tool call', line);
+    if (entry.outcome === 'upstream_error' || entry.outcome === 'timeout') {
+      const { customer, server, outcome, reason } = entry;
+      const summary = { audit: 'tools/call', customer, ...(server !== undefined && { server }), outcome, ...(reason !== undefined && { reason }) };
+      this.failures.log('warn', JSON.stringify([customer, server ?? '', outcome, reason ?? '']), 'gateway tool call', line, summary);
+    } else this.logger.info('gateway tool call', line);
+  }
+
+  /** Writes the pending summaries of folded failure lines (at shutdown). */
+  close(): void {
+    this.failures.close();
   }
 
   private argumentsText(args: unknown): string {

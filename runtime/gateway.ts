@@ -17,7 +17,13 @@
  * Pool: every session holds a {@link CustomerLease}, so a customer with an open gateway session is never evicted from
  * the LRU pool (its upstream connections and list_changed subscriptions stay up); the pool can then exceed
  * `--pool-size` by the number of such customers. Sessions idle for `idleTimeoutMs` (no request, no open GET stream)
- * are closed, which releases the hold; `maxSessions` bounds the total.
+ * are closed, which releases the hold; `maxSessions` bounds the total and `maxSessionsPerCustomer` each customer's
+ * share of it (one client filling the total would otherwise lock every other customer out). Initializes still in
+ * progress count against both.
+ *
+ * Edge checks before anything reaches the MCP layer: request bodies are capped ({@link MAX_BODY_BYTES}) and a message
+ * nested deeper than {@link MAX_ARGUMENT_DEPTH} (tool arguments) is answered with JSON-RPC -32602 here, so it never
+ * reaches the recursive re-serialization towards the upstream.
  *
  * The gateway never changes the API's current customer.
  */
@@ -33,7 +39,7 @@ import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
-import { HttpError, MAX_BODY_BYTES, readJsonBody } from './request-body.ts';
+import { exceedsDepth, HttpError, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody } from './request-body.ts';
 
 /** Options of {@link Gateway}. */
 export interface GatewayOptions {
@@ -45,6 +51,10 @@ export interface GatewayOptions {
   idleTimeoutMs?: number;
   /** Most sessions open at once, all customers together. Default {@link DEFAULT_MAX_SESSIONS}. */
   maxSessions?: number;
+  /** Most sessions open at once for one customer. Default {@link DEFAULT_MAX_SESSIONS_PER_CUSTOMER}. */
+  maxSessionsPerCustomer?: number;
+  /** Fold repeated failure audit lines per this interval, ms; 0 = one line per failure. Default 10 s. */
+  logRepeatIntervalMs?: number;
   /** Largest request body. Default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -53,6 +63,8 @@ export interface GatewayOptions {
 export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
 /** Default bound on open gateway sessions. */
 export const DEFAULT_MAX_SESSIONS = 1_000;
+/** Default bound on one customer's open gateway sessions. */
+export const DEFAULT_MAX_SESSIONS_PER_CUSTOMER = 100;
 
 /** Where a customer's endpoints are, relative to the runtime's URL, and how they are protected. */
 export interface GatewayEndpoints {
@@ -71,11 +83,14 @@ export class Gateway {
   private readonly audit: GatewayAudit;
   private readonly idleTimeoutMs: number;
   private readonly maxSessions: number;
+  private readonly maxPerCustomer: number;
   private readonly maxBody: number;
   /** Every live session by id (streamable sessions once initialized; SSE sessions from the GET). */
   private readonly sessions = new Map<string, GatewaySession>();
   /** Streamable sessions whose initialize is in progress (counted against `maxSessions`). */
   private pending = 0;
+  /** The same, per customer (counted against `maxSessionsPerCustomer`). */
+  private readonly pendingByCustomer = new Map<string, number>();
   private readonly byCustomer = new Map<string, Set<GatewaySession>>();
   private readonly changed = new Set<string>();
   private changeScheduled = false;
@@ -87,9 +102,10 @@ export class Gateway {
     this.runtime = runtime;
     this.auth = options.auth;
     this.logger = (options.logger ?? silentLogger).child({ component: 'gateway' });
-    this.audit = new GatewayAudit(this.logger, runtime.redactor, options.auditArguments ?? false);
+    this.audit = new GatewayAudit(this.logger, runtime.redactor, options.auditArguments ?? false, options.logRepeatIntervalMs);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.maxPerCustomer = options.maxSessionsPerCustomer ?? DEFAULT_MAX_SESSIONS_PER_CUSTOMER;
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.unsubscribe = runtime.onToolsChanged((id) => this.scheduleToolsChanged(id));
     this.sweeper = setInterval(() => this.sweepIdle(), Math.max(50, Math.min(30_000, Math.floor(this.idleTimeoutMs / 4))));
@@ -166,6 +182,7 @@ export class Gateway {
     clearInterval(this.sweeper);
     this.unsubscribe();
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.audit.close();
   }
 
   private async handleStreamable(req: IncomingMessage, res: ServerResponse, method: string, customerId: string): Promise<void> {
@@ -180,6 +197,7 @@ export class Gateway {
         return sendJsonRpcError(res, 404, -32001, 'Session not found');
       }
       session.touch();
+      if (body !== undefined && this.refuseTooDeep(res, session, body)) return;
       if (method === 'GET') {
         session.openStreams++;
         res.once('close', () => {
@@ -194,8 +212,10 @@ export class Gateway {
       req.resume();
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: no valid session ID provided (send initialize first, without Mcp-Session-Id)');
     }
-    if (this.sessions.size + this.pending >= this.maxSessions) {
-      return sendJsonRpcError(res, 503, -32000, `too many open MCP sessions (limit ${this.maxSessions}); close idle clients or retry later`);
+    const full = this.sessionLimitHit(customerId);
+    if (full) return sendJsonRpcError(res, 503, -32000, full.message, { limit: full.limit, max: full.max });
+    if (exceedsDepth(body, MAX_ARGUMENT_DEPTH + 2)) {
+      return sendJsonRpcError(res, 400, -32602, `Invalid params: the message is nested deeper than ${MAX_ARGUMENT_DEPTH + 2} levels`);
     }
     const id = randomUUID();
     let registered = false;
@@ -211,19 +231,80 @@ export class Gateway {
     });
     const session = this.createSession(id, 'streamable-http', transport, customerId);
     this.pending++;
+    this.pendingByCustomer.set(customerId, (this.pendingByCustomer.get(customerId) ?? 0) + 1);
     try {
       await session.start();
       await transport.handleRequest(req, res, body);
     } finally {
       this.pending--;
+      const left = (this.pendingByCustomer.get(customerId) ?? 1) - 1;
+      if (left > 0) this.pendingByCustomer.set(customerId, left);
+      else this.pendingByCustomer.delete(customerId);
       if (!registered) await session.close();
     }
   }
 
-  private async openSse(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
+  /**
+   * Which session limit a new session of `customerId` would break, if any: the per-customer one first (it is the one
+   * a single busy client runs into), then the global one. Sessions being initialized count, so a burst of concurrent
+   * initializes cannot overshoot either limit.
+   */
+  private sessionLimitHit(customerId: string): { code: string; limit: string; max: number; message: string } | undefined {
+    const own = this.sessionsOf(customerId) + (this.pendingByCustomer.get(customerId) ?? 0);
+    if (own >= this.maxPerCustomer) {
+      return {
+        code: 'too_many_customer_sessions',
+        limit: 'gateway-max-sessions-per-customer',
+        max: this.maxPerCustomer,
+        message: `too many open MCP sessions for customer "${customerId}" (limit ${this.maxPerCustomer} per customer, --gateway-max-sessions-per-customer); close idle clients or retry later`,
+      };
+    }
     if (this.sessions.size + this.pending >= this.maxSessions) {
+      return {
+        code: 'too_many_sessions',
+        limit: 'gateway-max-sessions',
+        max: this.maxSessions,
+        message: `too many open MCP sessions (limit ${this.maxSessions} for all customers, --gateway-max-sessions); close idle clients or retry later`,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * Answers a POST whose message is nested too deep (see {@link tooDeep}) and returns true; false when the body is
+   * fine. A request gets its JSON-RPC error -32602 the way its transport carries answers (the HTTP response for
+   * streamable HTTP, the event stream for legacy SSE), so SDK clients see an ordinary `McpError`; anything else (a
+   * notification, a batch) gets HTTP 400. A refused tools/call writes its audit line (`invalid_arguments`).
+   */
+  private refuseTooDeep(res: ServerResponse, session: GatewaySession, body: unknown): boolean {
+    const problem = tooDeep(body);
+    if (!problem) return false;
+    if (problem.tool !== undefined) {
+      this.audit.record({ customer: session.customerId, session: session.id.slice(0, 8), transport: session.kind, tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
+    }
+    if (problem.id === undefined) {
+      sendJsonRpcError(res, 400, -32602, problem.message);
+      return true;
+    }
+    const answer = { jsonrpc: '2.0' as const, id: problem.id, error: { code: -32602, message: problem.message } };
+    if (session.kind === 'sse') {
+      (session.transport as SSEServerTransport).send(answer).then(
+        () => res.writeHead(202).end('Accepted'),
+        () => sendJsonRpcError(res, 500, -32603, 'could not deliver the error on the event stream'),
+      );
+      return true;
+    }
+    const text = JSON.stringify(answer);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+    return true;
+  }
+
+  private async openSse(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
+    const full = this.sessionLimitHit(customerId);
+    if (full) {
       req.resume();
-      throw new HttpError(503, 'too_many_sessions', `too many open MCP sessions (limit ${this.maxSessions}); close idle clients or retry later`);
+      throw new HttpError(503, full.code, full.message);
     }
     const transport = new SSEServerTransport(`/customers/${encodeURIComponent(customerId)}/messages`, res);
     const session = this.createSession(transport.sessionId, 'sse', transport, customerId);
@@ -251,6 +332,7 @@ export class Gateway {
     }
     const body = await readJsonBody(req, this.maxBody);
     session.touch();
+    if (this.refuseTooDeep(res, session, body)) return;
     await (session.transport as SSEServerTransport).handlePostMessage(req, res, body);
   }
 
@@ -322,6 +404,33 @@ export class Gateway {
   }
 }
 
+/**
+ * Why a POSTed body must be refused for its nesting, or undefined. A tools/call whose `arguments` are deeper than
+ * {@link MAX_ARGUMENT_DEPTH} is named as such; any other message deeper than that plus its envelope (message → params
+ * → value) is refused too, as nothing the gateway accepts legitimately nests that deep. `id` is set when the body is
+ * a single request (so the error can answer it); `tool` when it is a tools/call (for the audit line).
+ */
+function tooDeep(body: unknown): { message: string; id?: string | number; tool?: string } | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  for (const message of messages) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { method, id, params } = message as { method?: unknown; id?: unknown; params?: unknown };
+    const call = method === 'tools/call' && typeof params === 'object' && params !== null ? (params as { name?: unknown; arguments?: unknown }) : undefined;
+    const args = call?.arguments;
+    let text: string | undefined;
+    if (exceedsDepth(args, MAX_ARGUMENT_DEPTH)) text = `Invalid params: tools/call arguments are nested deeper than ${MAX_ARGUMENT_DEPTH} levels`;
+    else if (exceedsDepth(message, MAX_ARGUMENT_DEPTH + 2)) text = `Invalid params: the message is nested deeper than ${MAX_ARGUMENT_DEPTH + 2} levels`;
+    if (text === undefined) continue;
+    const single = !Array.isArray(body) && typeof method === 'string' && (typeof id === 'string' || typeof id === 'number');
+    return {
+      message: text,
+      ...(single && { id: id as string | number }),
+      ...(method === 'tools/call' && { tool: typeof call?.name === 'string' ? call.name.slice(0, 128) : '(none)' }),
+    };
+  }
+  return undefined;
+}
+
 function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 }
@@ -330,8 +439,8 @@ function methodNotAllowed(method: string, allowed: string[]): HttpError {
   return Object.assign(new HttpError(405, 'method_not_allowed', `method ${method.slice(0, 20)} not allowed; use ${allowed.join(' or ')}`), { allow: allowed });
 }
 
-function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
+function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: Record<string, unknown>): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data && { data }) }, id: null });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }

@@ -50,6 +50,8 @@ async function main(): Promise<number> {
         auditArguments: options.auditArguments,
         idleTimeoutMs: options.gatewayIdleTimeoutMs,
         maxSessions: options.gatewayMaxSessions,
+        maxSessionsPerCustomer: options.gatewayMaxSessionsPerCustomer,
+        logRepeatIntervalMs: options.logRepeatIntervalMs,
       })
     : undefined;
   let api;
@@ -60,6 +62,12 @@ async function main(): Promise<number> {
       logger,
       ...(options.apiToken ? { apiToken: options.apiToken } : {}),
       ...(gateway ? { gateway } : {}),
+      allowedOrigins: options.gatewayAllowedOrigins,
+      headersTimeoutMs: options.httpHeadersTimeoutMs,
+      requestTimeoutMs: options.httpRequestTimeoutMs,
+      maxConnections: options.httpMaxConnections,
+      maxConnectionsPerAddress: options.httpMaxConnectionsPerAddress,
+      logRepeatIntervalMs: options.logRepeatIntervalMs,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -23,8 +23,25 @@ export interface AgentOptions {
   gateway: boolean;
   /** Close gateway sessions idle this long, ms. */
   gatewayIdleTimeoutMs: number;
-  /** Most gateway sessions open at once. */
+  /** Most gateway sessions open at once, all customers together. */
   gatewayMaxSessions: number;
+  /** Most gateway sessions open at once for one customer (so one client cannot lock the others out). */
+  gatewayMaxSessionsPerCustomer: number;
+  /**
+   * Browser origins allowed besides same-origin requests (normalized `scheme://host[:port]`). A request with any other
+   * `Origin` header is refused with 403; requests without one (non-browser clients) pass.
+   */
+  gatewayAllowedOrigins: string[];
+  /** Time a client has to send the request headers, ms (node:http `headersTimeout`). */
+  httpHeadersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included, ms (node:http `requestTimeout`; not the response). */
+  httpRequestTimeoutMs: number;
+  /** Most open client connections (node:http `maxConnections`). */
+  httpMaxConnections: number;
+  /** Most open client connections from one remote address; 0 = no per-address limit. */
+  httpMaxConnectionsPerAddress: number;
+  /** Fold repeated warnings of one kind into one summary line per this interval, ms; 0 = log every line. */
+  logRepeatIntervalMs: number;
   /** Write tool-call argument values into the gateway's audit log. */
   auditArguments: boolean;
 }
@@ -54,7 +71,27 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
   --gateway-idle-timeout-ms MS
                             close gateway sessions without requests or open streams for this long
                             (AGENT_GATEWAY_IDLE_TIMEOUT_MS, default 900000)
-  --gateway-max-sessions N  most gateway sessions open at once (AGENT_GATEWAY_MAX_SESSIONS, default 1000)
+  --gateway-max-sessions N  most gateway sessions open at once, all customers (AGENT_GATEWAY_MAX_SESSIONS,
+                            default 1000)
+  --gateway-max-sessions-per-customer N
+                            most gateway sessions open at once for one customer
+                            (AGENT_GATEWAY_MAX_SESSIONS_PER_CUSTOMER, default 100)
+  --gateway-allowed-origins LIST
+                            comma-separated browser origins (https://host[:port]) allowed besides same-origin requests;
+                            any other Origin header gets 403 (AGENT_GATEWAY_ALLOWED_ORIGINS, default none)
+  --http-headers-timeout-ms MS
+                            time a client has to send its request headers (AGENT_HTTP_HEADERS_TIMEOUT_MS, default 10000)
+  --http-request-timeout-ms MS
+                            time a client has to send its whole request, body included; responses and event streams
+                            are not bounded by it (AGENT_HTTP_REQUEST_TIMEOUT_MS, default 30000)
+  --http-max-connections N  most open client connections (AGENT_HTTP_MAX_CONNECTIONS, default 4096)
+  --http-max-connections-per-address N
+                            most open client connections from one address, 0 = no limit
+                            (AGENT_HTTP_MAX_CONNECTIONS_PER_ADDRESS, default 512)
+  --log-repeat-interval-ms MS
+                            repeated failure warnings (same customer, server and reason) are logged once, then as one
+                            "repeated N times" line per interval; 0 = every line (AGENT_LOG_REPEAT_INTERVAL_MS,
+                            default 10000)
   --audit-arguments         include tool-call arguments in the gateway's audit log lines
                             (AGENT_AUDIT_ARGUMENTS=1; default: names, outcome and duration only)
   --help                    this text
@@ -85,6 +122,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         gateway: { type: 'string' },
         'gateway-idle-timeout-ms': { type: 'string' },
         'gateway-max-sessions': { type: 'string' },
+        'gateway-max-sessions-per-customer': { type: 'string' },
+        'gateway-allowed-origins': { type: 'string' },
+        'http-headers-timeout-ms': { type: 'string' },
+        'http-request-timeout-ms': { type: 'string' },
+        'http-max-connections': { type: 'string' },
+        'http-max-connections-per-address': { type: 'string' },
+        'log-repeat-interval-ms': { type: 'string' },
         'audit-arguments': { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -116,6 +160,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
   const gateway = pick('gateway', 'AGENT_GATEWAY');
   const gatewayOn = flag(gateway.value, gateway.source, true, ['on', 'off']);
   const auditArguments = values['audit-arguments'] === true || flag(env.AGENT_AUDIT_ARGUMENTS || undefined, 'AGENT_AUDIT_ARGUMENTS', false, ['1', '0']);
+  const origins = pick('gateway-allowed-origins', 'AGENT_GATEWAY_ALLOWED_ORIGINS');
+  const httpHeadersTimeoutMs = integer('http-headers-timeout-ms', 'AGENT_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const httpRequestTimeoutMs = integer('http-request-timeout-ms', 'AGENT_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  // node:http refuses a headers timeout above the request timeout (the request timeout covers the headers too).
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new OptionsError(`the HTTP headers timeout (${httpHeadersTimeoutMs} ms) must not exceed the HTTP request timeout (${httpRequestTimeoutMs} ms)`);
+  }
   return {
     host: host.replace(/^\[(.*)\]$/, '$1'),
     port: integer('port', 'AGENT_PORT', 8080, 0, 65535),
@@ -129,6 +180,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     gateway: gatewayOn,
     gatewayIdleTimeoutMs: integer('gateway-idle-timeout-ms', 'AGENT_GATEWAY_IDLE_TIMEOUT_MS', 900_000, 100, 86_400_000),
     gatewayMaxSessions: integer('gateway-max-sessions', 'AGENT_GATEWAY_MAX_SESSIONS', 1_000, 1, 100_000),
+    gatewayMaxSessionsPerCustomer: integer('gateway-max-sessions-per-customer', 'AGENT_GATEWAY_MAX_SESSIONS_PER_CUSTOMER', 100, 1, 100_000),
+    gatewayAllowedOrigins: parseOrigins(origins.value, origins.source),
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
+    httpMaxConnections: integer('http-max-connections', 'AGENT_HTTP_MAX_CONNECTIONS', 4_096, 1, 1_000_000),
+    httpMaxConnectionsPerAddress: integer('http-max-connections-per-address', 'AGENT_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 512, 0, 1_000_000),
+    logRepeatIntervalMs: integer('log-repeat-interval-ms', 'AGENT_LOG_REPEAT_INTERVAL_MS', 10_000, 0, 3_600_000),
     auditArguments,
   };
 }
@@ -143,4 +201,28 @@ function flag(value: string | undefined, source: string, fallback: boolean, show
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   throw new OptionsError(`${source} must be ${shown[0]} or ${shown[1]} (got ${JSON.stringify(value.slice(0, 20))})`);
+}
+
+/**
+ * A comma-separated list of browser origins, each normalized to `scheme://host[:port]` (lower case, default port
+ * dropped) so it compares equal to what browsers send in `Origin`. Only http(s) origins without path, query or
+ * user-info are accepted: anything else could never match an `Origin` header and is most likely a mistake.
+ */
+export function parseOrigins(value: string | undefined, source: string): string[] {
+  if (value === undefined) return [];
+  const out: string[] = [];
+  for (const raw of value.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      /* reported below */
+    }
+    const bare = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+    if (!url || !bare) throw new OptionsError(`${source}: ${JSON.stringify(entry.slice(0, 80))} is not an origin (expected http(s)://host[:port], comma-separated)`);
+    if (!out.includes(url.origin)) out.push(url.origin);
+  }
+  return out;
 }

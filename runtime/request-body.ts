@@ -98,3 +98,24 @@ export function requireString(body: Record<string, unknown>, field: string, max 
   if (value.length > max) throw new HttpError(400, 'bad_request', `field "${field}" is longer than ${max} characters`);
   return value;
 }
+
+/** Deepest nesting accepted in tool-call arguments (`{}` is depth 1, `{"a": {}}` depth 2). */
+export const MAX_ARGUMENT_DEPTH = 64;
+
+/**
+ * Is `value` (parsed JSON) nested deeper than `limit` objects/arrays? Iterative, with an explicit stack, and stops at
+ * the first path deeper than the limit: the point is to refuse inputs whose *recursive* handling further on (the
+ * `JSON.stringify` that re-sends arguments upstream overflows the stack at about 5,000 levels) would crash, so this
+ * check must not recurse itself. Cost is bounded by the number of values, which the body size limit bounds.
+ */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -1,7 +1,8 @@
 /**
  * The gateway and the LRU pool, session limits and the audit flag, against a runtime process with `--pool-size 1`:
  * a customer with an open gateway session is held (never evicted, no reconnect) and released when the session ends
- * (DELETE or idle timeout); the session limit answers 503; AGENT_AUDIT_ARGUMENTS=1 puts argument values in the audit
+ * (DELETE or idle timeout); the session limits (per customer and in total) answer 503 naming the limit, and one
+ * customer's full quota does not lock out another; AGENT_AUDIT_ARGUMENTS=1 puts argument values in the audit
  * line; shutdown ends gateway sessions and their upstream sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ beforeAll(async () => {
     customer('three', 'Three', [server('grafana', three.url)]),
   ]);
   runtime = await startRuntime(config, {
-    args: ['--pool-size', '1', '--gateway-idle-timeout-ms', String(IDLE_MS), '--gateway-max-sessions', '3'],
+    args: ['--pool-size', '1', '--gateway-idle-timeout-ms', String(IDLE_MS), '--gateway-max-sessions', '4', '--gateway-max-sessions-per-customer', '2'],
     env: { AGENT_AUDIT_ARGUMENTS: '1' },
   });
 });
@@ -77,15 +78,51 @@ describe('gateway sessions hold their customer in the pool', () => {
     await waitFor(() => two.sessionCount() === 0, '"two" evicted after its idle session closed', 5_000);
   });
 
-  it('answers 503 beyond --gateway-max-sessions and accepts again once one ends', async () => {
+  it('a customer that filled its own quota gets 503 naming that limit; another customer still opens sessions', async () => {
     const held = [];
-    for (let i = 0; i < 3; i++) held.push(await connectStreamable(endpoint('three')));
+    for (let i = 0; i < 2; i++) held.push(await connectStreamable(endpoint('three')));
     const refused = await rawInitialize(endpoint('three'));
     expect(refused.status).toBe(503);
-    expect(refused.text).toMatch(/too many open MCP sessions \(limit 3\)/);
-    await closeStreamable(held.pop()!);
-    await waitFor(async () => (await connectStreamable(endpoint('three')).then((c) => (held.push(c), true))) === true, 'a session slot', 5_000);
+    expect(JSON.parse(refused.text).error).toMatchObject({
+      code: -32000,
+      message: expect.stringContaining('too many open MCP sessions for customer "three" (limit 2 per customer, --gateway-max-sessions-per-customer)'),
+      data: { limit: 'gateway-max-sessions-per-customer', max: 2 },
+    });
+    // Customer A ("three") is full; customer B ("two") is not locked out.
+    const other = await connectStreamable(endpoint('two'));
+    held.push(other);
+    expect((await other.client.listTools()).tools.map((t) => t.name)).toContain('grafana_echo');
+    held.push(await connectStreamable(endpoint('two')));
+
+    // Now 4 of 4 in total: the global ceiling still holds, and its 503 names it.
+    const global = await rawInitialize(endpoint('one'));
+    expect(global.status).toBe(503);
+    expect(JSON.parse(global.text).error).toMatchObject({
+      message: expect.stringContaining('too many open MCP sessions (limit 4 for all customers, --gateway-max-sessions)'),
+      data: { limit: 'gateway-max-sessions', max: 4 },
+    });
+    await closeStreamable(held.shift()!);
+    await waitFor(async () => (await connectStreamable(endpoint('one')).then((c) => (held.push(c), true))) === true, 'a session slot', 5_000);
+    // Listing waits for the customer's connect, so closing does not evict "one" while it is still connecting.
+    expect((await held.at(-1)!.client.listTools()).tools.map((t) => t.name)).toContain('grafana_echo');
     await Promise.all(held.map((c) => closeStreamable(c)));
+    await waitFor(() => one.sessionCount() === 0 && two.sessionCount() === 0, 'customers without sessions evicted', 5_000);
+  });
+
+  it('concurrent initializes for one customer: exactly its quota succeeds; initializes that fail give their slot back', async () => {
+    // "one" current: pinned in the pool, so its upstream session stays put whatever ran before.
+    expect((await runtime.json('/api/customers/switch', postJson({ customer: 'one' }))).status).toBe(200);
+    // Initializes the SDK refuses (406: Accept lacks text/event-stream) are counted while in progress, then released:
+    // three of them against a quota of 2 must leave the quota whole.
+    for (let i = 0; i < 3; i++) expect((await rawInitialize(endpoint('one'), { accept: 'application/json' })).status).toBe(406);
+    const results = await Promise.all(Array.from({ length: 6 }, () => rawInitialize(endpoint('one'))));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 503, 503, 503, 503]);
+    for (const r of results.filter((x) => x.status === 503)) expect(r.text).toContain('--gateway-max-sessions-per-customer');
+    for (const r of results.filter((x) => x.status === 200)) {
+      expect((await fetch(endpoint('one'), { method: 'DELETE', headers: { 'mcp-session-id': r.sessionId!, 'mcp-protocol-version': '2025-06-18' } })).status).toBe(200);
+    }
+    expect((await rawInitialize(endpoint('one'))).status).toBe(200); // the slots came back (closed by the idle timeout)
+    expect(one.sessionCount()).toBe(1);
   });
 
   it('AGENT_AUDIT_ARGUMENTS=1 writes the arguments (scrubbed) into the audit line', async () => {
