@@ -143,7 +143,7 @@ export class RepeatFolder {
     options: { intervalMs?: number; maxKeys?: number } = {},
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_REPEAT_INTERVAL_MS;
-    this.maxKeys = options.maxKeys ?? MAX_REPEAT_KEYS;
+    this.maxKeys = Math.max(2, options.maxKeys ?? MAX_REPEAT_KEYS);
   }
 
   /**
@@ -156,7 +156,8 @@ export class RepeatFolder {
       return;
     }
     let id = key;
-    if (!this.states.has(id) && this.states.size >= this.maxKeys) id = OVERFLOW_KEY;
+    // The last slot is the overflow key's, so at most maxKeys keys exist.
+    if (!this.states.has(id) && this.states.size >= this.maxKeys - 1) id = OVERFLOW_KEY;
     const state = this.states.get(id);
     if (state) {
       state.suppressed++;

@@ -71,6 +71,47 @@ describe('config', () => {
     expect(() => parseOptions(['--nope'], {})).toThrow(/Unknown option '--nope'/);
   });
 
+  it('reads the gateway and HTTP hardening options (flags over variables) and validates them', () => {
+    expect(parseOptions([], {})).toMatchObject({
+      gatewayMaxSessions: 1_000,
+      gatewayMaxSessionsPerCustomer: 100,
+      gatewayAllowedOrigins: [],
+      httpHeadersTimeoutMs: 10_000,
+      httpRequestTimeoutMs: 30_000,
+      httpMaxConnections: 4_096,
+      httpMaxConnectionsPerAddress: 512,
+      logRepeatIntervalMs: 10_000,
+    });
+    const env = {
+      AGENT_GATEWAY_MAX_SESSIONS_PER_CUSTOMER: '7',
+      AGENT_GATEWAY_ALLOWED_ORIGINS: 'https://Console.Example.com:443/, http://127.0.0.1:3000',
+      AGENT_HTTP_HEADERS_TIMEOUT_MS: '2000',
+      AGENT_HTTP_REQUEST_TIMEOUT_MS: '5000',
+      AGENT_HTTP_MAX_CONNECTIONS: '64',
+      AGENT_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      AGENT_LOG_REPEAT_INTERVAL_MS: '0',
+    };
+    expect(parseOptions([], env)).toMatchObject({
+      gatewayMaxSessionsPerCustomer: 7,
+      gatewayAllowedOrigins: ['https://console.example.com', 'http://127.0.0.1:3000'],
+      httpHeadersTimeoutMs: 2_000,
+      httpRequestTimeoutMs: 5_000,
+      httpMaxConnections: 64,
+      httpMaxConnectionsPerAddress: 0,
+      logRepeatIntervalMs: 0,
+    });
+    expect(parseOptions(['--gateway-max-sessions-per-customer', '3', '--gateway-allowed-origins', 'http://a.test'], env)).toMatchObject({
+      gatewayMaxSessionsPerCustomer: 3,
+      gatewayAllowedOrigins: ['http://a.test'],
+    });
+    expect(() => parseOptions(['--gateway-max-sessions-per-customer', '0'], {})).toThrow('--gateway-max-sessions-per-customer must be an integer from 1 to 100000 (got "0")');
+    expect(() => parseOptions([], { AGENT_HTTP_MAX_CONNECTIONS: 'lots' })).toThrow('AGENT_HTTP_MAX_CONNECTIONS must be an integer');
+    expect(() => parseOptions(['--http-headers-timeout-ms', '9000', '--http-request-timeout-ms', '8000'], {})).toThrow('must not exceed the HTTP request timeout');
+    expect(() => parseOptions(['--gateway-allowed-origins', 'https://a.test/app'], {})).toThrow('--gateway-allowed-origins: "https://a.test/app" is not an origin');
+    expect(() => parseOptions([], { AGENT_GATEWAY_ALLOWED_ORIGINS: 'a.test' })).toThrow('AGENT_GATEWAY_ALLOWED_ORIGINS: "a.test" is not an origin');
+    expect(() => parseOptions([], { AGENT_GATEWAY_ALLOWED_ORIGINS: 'ftp://a.test' })).toThrow('is not an origin');
+  });
+
   it('the CLI exits 1 with one line for a missing or invalid config', async () => {
     const missing = startProcess(process.execPath, ['--import', 'tsx', 'runtime/main.ts', '--config', '/nonexistent/mcp.json']);
     expect(await missing.exited).toBe(1);
