@@ -1,8 +1,8 @@
 /**
  * The MCP gateway of a real runtime process against SDK-built fixture servers: one endpoint per customer with the
  * union of its servers' namespaced tools, routing, per-customer tokens, isolation, tool filters (gateway and API),
- * upstream failures as tool errors within the timeout, list_changed propagation, legacy SSE, the audit log, and no
- * token value anywhere in responses or logs.
+ * upstream failures as tool errors within the timeout, list_changed propagation, legacy SSE, the audit log, no
+ * token value anywhere in responses or logs; the Origin check, and tool arguments nested too deep refused at the edge.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,9 @@ const TOKEN_BETA = `beta-${randomBytes(16).toString('hex')}`;
 const CALL_TIMEOUT_MS = 1_500;
 const CONNECT_TIMEOUT_MS = 5_000; // generous: a loaded 2-core machine; the failure cases below do not wait for it
 const FIXTURE_TOOLS = ['echo', 'add', 'sleep', 'leak_result', 'leak_throw'];
+const ALLOWED_ORIGIN = 'https://console.example.test';
+/** JSON text of an object nested `depth` levels deep (`{"a":{"a":…1…}}`), built as text: JSON.stringify overflows. */
+const nestedJson = (depth: number) => `${'{"a":'.repeat(depth - 1)}{"a":1}${'}'.repeat(depth - 1)}`;
 
 const closers: Array<() => Promise<void>> = [];
 const clients: Array<() => Promise<void>> = [];
@@ -65,7 +68,7 @@ beforeAll(async () => {
     customer('open', 'Open', [server('grafana', f.open!.url)]),
   ]);
   runtime = await startRuntime(config, {
-    args: ['--connect-timeout-ms', String(CONNECT_TIMEOUT_MS), '--call-timeout-ms', String(CALL_TIMEOUT_MS)],
+    args: ['--connect-timeout-ms', String(CONNECT_TIMEOUT_MS), '--call-timeout-ms', String(CALL_TIMEOUT_MS), '--gateway-allowed-origins', ALLOWED_ORIGIN],
     env: { GATEWAY_TOKEN_ACME: TOKEN_ACME, GATEWAY_TOKEN_BETA: TOKEN_BETA },
   });
 });
@@ -282,5 +285,103 @@ describe('gateway: one MCP endpoint per customer', () => {
     expect(output).not.toContain(TOKEN_ACME);
     expect(output).not.toContain(TOKEN_BETA);
     expect(output).toMatch(/"msg":"gateway session opened"/);
+  });
+});
+
+describe('gateway: Origin check (DNS rebinding, MCP spec)', () => {
+  it('no Origin passes; same-origin passes; an allowed origin passes; a foreign one gets 403 with a JSON error body', async () => {
+    expect((await rawInitialize(endpoint('open'))).status).toBe(200); // non-browser client: no Origin header
+    expect((await rawInitialize(endpoint('open'), { origin: runtime.url })).status).toBe(200); // same host and port as Host
+    expect((await rawInitialize(endpoint('open'), { origin: ALLOWED_ORIGIN })).status).toBe(200); // --gateway-allowed-origins
+    for (const origin of ['http://evil.example', `http://127.0.0.1:${Number(new URL(runtime.url).port) === 1 ? 2 : 1}`, 'null', `${ALLOWED_ORIGIN}:8443`]) {
+      const refused = await rawInitialize(endpoint('open'), { origin });
+      expect(refused.status, origin).toBe(403);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(JSON.parse(refused.text)).toMatchObject({ code: 'origin_not_allowed', error: expect.stringContaining('is not allowed') });
+    }
+    // Checked on every request, not only at initialize: a foreign page cannot ride an existing session.
+    const init = await rawInitialize(endpoint('open'));
+    expect((await rawPost(endpoint('open'), init.sessionId!, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await rawPost(endpoint('open'), init.sessionId!, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { origin: runtime.url })).status).toBe(200);
+  });
+
+  it('applies to the API too: a foreign page cannot switch the customer; the runtime\'s own page (same origin) can', async () => {
+    const before = (await runtime.json('/api/customers')).body.current_id;
+    const foreign = await runtime.json('/api/customers/switch', { ...postJson({ customer: 'open' }), headers: { 'content-type': 'application/json', origin: 'http://evil.example' } });
+    expect(foreign).toMatchObject({ status: 403, body: { code: 'origin_not_allowed' } });
+    expect((await runtime.json('/api/customers')).body.current_id).toBe(before);
+    const page = await runtime.json('/api/customers/switch', { ...postJson({ customer: 'open' }), headers: { 'content-type': 'application/json', origin: runtime.url } });
+    expect(page).toMatchObject({ status: 200, body: { success: true, customer_id: 'open' } });
+  });
+});
+
+describe('gateway: tool arguments nested too deep', () => {
+  it('10,000-deep arguments: JSON-RPC -32602 at the edge, the upstream never called, the runtime still serves', async () => {
+    const init = await rawInitialize(endpoint('open'));
+    const sid = init.sessionId!;
+    await rawPost(endpoint('open'), sid, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    const calls = f.open!.stats.toolCalls;
+    const post = (body: string) =>
+      fetch(endpoint('open'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+    const deep = await post(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"grafana_echo","arguments":{"text":"x","extra":${nestedJson(10_000)}}}}`);
+    expect(deep.status).toBe(200);
+    expect(await deep.json()).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32602, message: 'Invalid params: tools/call arguments are nested deeper than 64 levels' } });
+    // Any other message that deep is refused too (nothing the gateway accepts nests like that).
+    const deepList = await post(`{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":${nestedJson(10_000)}}}`);
+    expect((await deepList.json()).error).toMatchObject({ code: -32602, message: expect.stringContaining('nested deeper than 66 levels') });
+    expect(f.open!.stats.toolCalls).toBe(calls);
+
+    // The limit is exact: arguments 64 deep (the object itself counts as one) go through.
+    const atLimit = await post(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"grafana_echo","arguments":{"text":"at-limit","extra":${nestedJson(63)}}}}`);
+    expect(await atLimit.text()).toContain('at-limit');
+    expect(f.open!.stats.toolCalls).toBe(calls + 1);
+
+    // The runtime still serves: a fresh SDK client calls, and nothing overflowed or was blamed on the upstream.
+    const client = await open('open');
+    expect(text(await client.callTool({ name: 'grafana_echo', arguments: { text: 'still here' } }))).toBe('still here');
+    const output = runtime.output();
+    expect(output).not.toContain('Maximum call stack');
+    expect(output).toMatch(/"msg":"gateway tool call".*"customer":"open".*"tool":"grafana_echo".*"outcome":"invalid_arguments"/);
+    expect(output).not.toMatch(/"customer":"open".*"outcome":"upstream_error"/);
+  });
+
+  it('legacy SSE gets the -32602 on its event stream; the HTTP API answers 400 invalid_arguments', async () => {
+    const sse = await fetch(endpoint('open', 'sse'), { signal: AbortSignal.timeout(10_000) });
+    const reader = sse.body!.getReader();
+    const decoder = new TextDecoder();
+    let stream = '';
+    const readUntil = async (pattern: RegExp) => {
+      for (let i = 0; i < 100 && !pattern.test(stream); i++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stream += decoder.decode(value, { stream: true });
+      }
+      return pattern.exec(stream);
+    };
+    const sseId = (await readUntil(/sessionId=([0-9a-f-]+)/))![1]!;
+    const calls = f.open!.stats.toolCalls;
+    const posted = await fetch(`${endpoint('open', 'messages')}?sessionId=${sseId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"grafana_echo","arguments":${nestedJson(10_000)}}}`,
+    });
+    expect(posted.status).toBe(202);
+    const event = await readUntil(/data: (\{"jsonrpc":"2\.0","id":11,[^\n]*)\n/);
+    expect(JSON.parse(event![1]!)).toEqual({ jsonrpc: '2.0', id: 11, error: { code: -32602, message: 'Invalid params: tools/call arguments are nested deeper than 64 levels' } });
+    await reader.cancel();
+
+    const api = await runtime.json('/api/tools/call', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"tool":"grafana_echo","arguments":${nestedJson(10_000)}}`,
+    });
+    expect(api).toMatchObject({ status: 400, body: { code: 'invalid_arguments', error: 'field "arguments" is nested deeper than 64 levels' } });
+    expect(f.open!.stats.toolCalls).toBe(calls);
+    expect((await runtime.json('/healthz')).status).toBe(200);
   });
 });
