@@ -1,6 +1,7 @@
 /**
  * The page at / in headless Chromium: pick a customer, see its integrations (a failed one marked with its reason) and
- * its tools, filter them, switch to another customer.
+ * its tools, filter them, switch to another customer. The page's POSTs carry its own Origin, which the runtime's
+ * Origin check lets through as same-origin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
@@ -44,6 +45,9 @@ describe('web page', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const posts: Array<Promise<string | undefined>> = [];
+    // allHeaders(): the headers as sent, including those the browser adds (headers() has only the page's own).
+    page.on('request', (r) => void (r.method() === 'POST' && posts.push(r.allHeaders().then((h) => h.origin))));
     await page.goto(runtime.url);
     const select = page.getByTestId('customer-select');
     await expect.poll(() => select.isEnabled(), { timeout: 10_000 }).toBe(true);
@@ -74,6 +78,10 @@ describe('web page', () => {
     await page.getByTestId('tool-filter').fill('');
     await expect.poll(() => tools.evaluateAll((items) => items.map((li) => li.getAttribute('data-tool')))).toContain('genesys_search_queues');
     expect(errors).toEqual([]);
+    // Chromium sent the page's origin with each switch; the Origin check accepted it as same-origin.
+    const posted = await Promise.all(posts);
+    expect(posted.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(posted)).toEqual(new Set([runtime.url]));
     await page.close();
   });
 
