@@ -14,7 +14,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeStreamable, connectStreamable } from './fixtures/gateway-clients.ts';
+import { closeStreamable, connectStreamable, rawInitialize, rawPost } from './fixtures/gateway-clients.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import type { Fixture } from './fixtures/mcp-fixture.ts';
 import { cleanup, customer, postJson, server, startRuntime, waitFor, writeConfig } from './helpers.ts';
@@ -112,16 +112,27 @@ describe('slow clients', () => {
 
   it('long-lived event streams outlive the request timeout (it bounds the request, not the response)', async () => {
     const { client, sessionId } = await openRawSse(runtime.url, 'solo');
-    const sdk = await connectStreamable(`${runtime.url}/customers/solo/mcp`); // its GET stream too
+    // The streamable transport's standalone GET stream, on a raw socket, for a session that has listed its tools.
+    const mcp = `${runtime.url}/customers/solo/mcp`;
+    const init = await rawInitialize(mcp);
+    const sid = init.sessionId!;
+    await rawPost(mcp, sid, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect((await rawPost(mcp, sid, { jsonrpc: '2.0', id: 2, method: 'tools/list' })).text).toContain('grafana_echo');
+    const get = await rawClient(runtime.url);
+    get.socket.write(`GET /customers/solo/mcp HTTP/1.1\r\nhost: ${new URL(runtime.url).host}\r\naccept: text/event-stream\r\nmcp-session-id: ${sid}\r\nmcp-protocol-version: 2025-06-18\r\n\r\n`);
+    await waitFor(() => /^HTTP\/1\.1 200 /.test(get.received()), 'the GET stream to open', 10_000);
+
     await new Promise((r) => setTimeout(r, REQUEST_TIMEOUT_MS * 3));
     expect(client.isClosed()).toBe(false);
-    // The stream still carries answers: a tools/list posted for this session arrives on it.
+    expect(get.isClosed()).toBe(false);
+    // Both streams still carry messages: an answer on the SSE stream, a list_changed on the GET stream.
     const posted = await fetch(`${runtime.url}/customers/solo/messages?sessionId=${sessionId}`, postJson({ jsonrpc: '2.0', id: 5, method: 'tools/list' }));
     expect(posted.status).toBe(202);
     await waitFor(() => client.received().includes('"id":5') && client.received().includes('grafana_echo'), 'the answer on the SSE stream', 10_000);
-    expect((await sdk.client.listTools()).tools.map((t) => t.name)).toContain('grafana_echo');
-    await closeStreamable(sdk);
+    solo.addTool('late');
+    await waitFor(() => get.received().includes('notifications/tools/list_changed'), 'list_changed on the GET stream', 10_000);
     client.socket.destroy();
+    get.socket.destroy();
   });
 });
 
