@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
-import { defaultPaths, type FleetPaths } from '../fleet/load.ts';
+import { defaultPaths, type FleetPaths, type LoadFleetOptions } from '../fleet/load.ts';
 import { formatProblems, type Problem } from '../fleet/problem.ts';
 
 /** Options every fleet command takes: where the repo, customers, config and out/ are. */
@@ -12,6 +12,9 @@ export const pathOptions = {
   out: { type: 'string' },
 } as const;
 
+/** `--load-timeout SECONDS`, for the commands that load the fleet from the working tree. */
+export const loadOption = { 'load-timeout': { type: 'string' } } as const;
+
 export function resolvePaths(values: { root?: string; customers?: string; config?: string; out?: string }): FleetPaths {
   const root = path.resolve(values.root ?? process.cwd());
   const defaults = defaultPaths(root);
@@ -21,6 +24,21 @@ export function resolvePaths(values: { root?: string; customers?: string; config
     configFile: values.config ? path.resolve(values.config) : defaults.configFile,
     outDir: values.out ? path.resolve(values.out) : defaults.outDir,
   };
+}
+
+/**
+ * How customer files and the fleet config are loaded: `--load-timeout SECONDS` (or `MCPFLEET_LOAD_TIMEOUT`) bounds the
+ * time one file may take. A bad value is a one-line error and exit 1.
+ */
+export function resolveLoadOptions(values: { 'load-timeout'?: string }): LoadFleetOptions {
+  const given = values['load-timeout'] ?? process.env.MCPFLEET_LOAD_TIMEOUT;
+  if (given === undefined) return {};
+  const seconds = Number(given);
+  if (!/^\d+(\.\d+)?$/.test(given.trim()) || !(seconds > 0) || seconds > 3600) {
+    console.error(pc.red(`--load-timeout must be a number of seconds between 0 and 3600, e.g. --load-timeout 10 (got ${JSON.stringify(given.slice(0, 40))})`));
+    process.exit(1);
+  }
+  return { loadTimeoutMs: Math.round(seconds * 1000) };
 }
 
 export function printProblems(problems: Problem[]): void {

@@ -9,12 +9,12 @@ import { allServers } from '../fleet/model.ts';
 import { generators } from '../generators/index.ts';
 import { applyPlan, isClean, planOutput, type OutputPlan } from '../output/output-plan.ts';
 import { runGenerators, selectGenerators } from '../output/run-generators.ts';
-import { parseCli, printProblems, resolvePaths } from './cli-options.ts';
+import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
 const started = performance.now();
-const { values } = parseCli({ check: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } });
+const { values } = parseCli({ ...loadOption, check: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } });
 if (values.help) {
-  console.log('usage: pnpm generate [--check] [--only <names>] [--root DIR] [--customers DIR] [--config FILE] [--out DIR]\n\ngenerators:');
+  console.log('usage: pnpm generate [--check] [--only <names>] [--root DIR] [--customers DIR] [--config FILE] [--out DIR] [--load-timeout SECONDS]\n\ngenerators:');
   for (const g of generators) console.log(`  ${g.name.padEnd(10)} ${g.description}`);
   process.exit(0);
 }
@@ -28,7 +28,7 @@ try {
   process.exit(1);
 }
 
-const result = await loadFleet(paths);
+const result = await loadFleet(paths, resolveLoadOptions(values));
 if (!result.ok) {
   printProblems(result.problems);
   process.exit(1);

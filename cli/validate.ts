@@ -2,10 +2,10 @@
 import pc from 'picocolors';
 import { loadFleet } from '../fleet/load.ts';
 import { allServers } from '../fleet/model.ts';
-import { parseCli, printProblems, resolvePaths } from './cli-options.ts';
+import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
-const { values } = parseCli({});
-const result = await loadFleet(resolvePaths(values));
+const { values } = parseCli(loadOption);
+const result = await loadFleet(resolvePaths(values), resolveLoadOptions(values));
 if (!result.ok) {
   printProblems(result.problems);
   process.exit(1);

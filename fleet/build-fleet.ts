@@ -2,6 +2,7 @@
  * Validation and derivation: from what customer files and the fleet config export, to the Fleet model,
  * or to the complete list of problems.
  */
+import type { z } from 'zod';
 import { mcpType, mcpTypeNames, type McpType } from '../mcp-types/index.ts';
 import { ALL_PROFILE } from './profiles.ts';
 import { customerSchema, type Customer } from '../schema/customer.ts';
@@ -45,8 +46,9 @@ const RESERVED_IDS = new Set<string>([...mcpTypeNames, ALL_PROFILE, 'agent']);
 export function buildFleet(input: FleetInput): FleetResult {
   const problems: Problem[] = [];
   const configFile = input.configFile ?? 'fleet.config.ts';
-  const parsedConfig = fleetConfigSchema.safeParse(input.config);
-  if (!parsedConfig.success) {
+  const parsedConfig = safeParse(fleetConfigSchema, input.config, configFile);
+  if ('problem' in parsedConfig) problems.push(parsedConfig.problem);
+  else if (!parsedConfig.success) {
     problems.push(...problemsFromZod(configFile, parsedConfig.error, (path, value) => objectKeysAt(fleetConfigSchema, path, value), input.config));
   }
 
@@ -62,19 +64,22 @@ export function buildFleet(input: FleetInput): FleetResult {
     if (RESERVED_IDS.has(source.id)) {
       problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (compose profiles use the type names and "all"; "agent" is the agent runtime's namespace); rename the file` });
     }
-    const parsed = customerSchema.safeParse(source.exported);
-    if (parsed.success) valid.push({ source, customer: parsed.data });
+    const parsed = safeParse(customerSchema, source.exported, source.file);
+    if ('problem' in parsed) problems.push(parsed.problem);
+    else if (parsed.success) valid.push({ source, customer: parsed.data });
     else problems.push(...problemsFromZod(source.file, parsed.error, (path, value) => objectKeysAt(customerSchema, path, value), source.exported));
   }
-  if (!parsedConfig.success) return { ok: false, problems };
-  const config = parsedConfig.data;
+  const configValid = !('problem' in parsedConfig) && parsedConfig.success;
+  // With a broken config the customers are still checked against each other (under the default config), so that
+  // every problem is reported at once; port checks need the real config and wait for it.
+  const config = configValid ? parsedConfig.data : fleetConfigSchema.parse(undefined);
 
   const keys = valid.flatMap(({ source, customer }) => customer.mcpServers.map((s) => `${source.id}/${s.name ?? s.type}`));
   const { ports, exhausted } = allocatePorts(keys, input.previousPorts ?? {}, config.ports);
-  if (config.agent.hostPort >= config.ports.base && config.agent.hostPort <= config.ports.max) {
+  if (configValid && config.agent.hostPort >= config.ports.base && config.agent.hostPort <= config.ports.max) {
     problems.push({ file: configFile, path: 'agent.hostPort', message: `port ${config.agent.hostPort} lies inside ports ${config.ports.base}-${config.ports.max}, which servers use; pick a port outside it` });
   }
-  for (const key of exhausted) {
+  for (const key of configValid ? exhausted : []) {
     problems.push({ file: configFile, path: 'ports', message: `no free host port left in ${config.ports.base}-${config.ports.max} for ${key}; widen ports.max` });
   }
 
@@ -82,6 +87,18 @@ export function buildFleet(input: FleetInput): FleetResult {
   problems.push(...crossCustomerProblems(customers));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, fleet: { customers, agent: deriveAgent(config), config, ports } };
+}
+
+/**
+ * `schema.safeParse`, with a check that throws (a bug, or a value no check foresaw) turned into one problem for that
+ * file, so the other files are still checked and reported.
+ */
+function safeParse<S extends z.ZodType>(schema: S, value: unknown, file: string): ReturnType<S['safeParse']> | { problem: Problem } {
+  try {
+    return schema.safeParse(value) as ReturnType<S['safeParse']>;
+  } catch (error) {
+    return { problem: { file, path: '', message: `could not be checked: ${(error as Error).message.split('\n')[0]}; this is a bug in mcpfleet's schema, please report it with the file` } };
+  }
 }
 
 /** The agent runtime's image version follows the package version, so a release rebuilds it. */
@@ -199,7 +216,7 @@ function crossCustomerProblems(customers: FleetCustomer[]): Problem[] {
           problems.push({
             file: customer.file,
             path,
-            message: `credential variable ${credential} is also used by ${owner.file}; each customer needs its own variables (e.g. suffix it with _${customer.id.toUpperCase().replaceAll('-', '_')})`,
+            message: `credential variable ${credential} is also used by ${owner.file}; give each customer its own variables (e.g. suffix it with _${customer.id.toUpperCase().replaceAll('-', '_')})`,
           });
         } else variables.set(credential, customer);
       }

@@ -5,10 +5,11 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildFleet, type CustomerSource, type FleetResult } from './build-fleet.ts';
 import type { PortAllocation } from './ports.ts';
+import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
 import type { Problem } from './problem.ts';
+import { scanForSecrets } from './secret-scan.ts';
 
 /** Where the inputs live; all paths absolute. */
 export interface FleetPaths {
@@ -33,9 +34,17 @@ export function defaultPaths(root: string): FleetPaths {
 export const PORTS_LOCK_FILE = 'ports.lock.json';
 
 const CUSTOMER_FILE = /\.(ts|mts)$/;
+/** Files that look like a customer in another language: refused, or the customer would silently be missing. */
+const MISNAMED_CUSTOMER_FILE = /\.(js|mjs|cjs|jsx|tsx|cts|json|json5|ya?ml)$/;
+
+/** How modules are loaded. */
+export interface LoadFleetOptions {
+  /** Longest a customer file or the fleet config may take to load, ms (default 5 s). */
+  loadTimeoutMs?: number;
+}
 
 /** Loads and validates the whole fleet from disk. */
-export async function loadFleet(paths: FleetPaths): Promise<FleetResult> {
+export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {}): Promise<FleetResult> {
   const problems: Problem[] = [];
   const relative = (file: string) => path.relative(paths.root, file) || file;
 
@@ -46,7 +55,15 @@ export async function loadFleet(paths: FleetPaths): Promise<FleetResult> {
   }
   const ids = new Map<string, string>();
   const files: Array<{ id: string; file: string }> = [];
-  for (const entry of entries.filter((e) => e.isFile() && CUSTOMER_FILE.test(e.name) && !e.name.endsWith('.d.ts'))) {
+  for (const entry of entries.filter((e) => e.isFile() && !e.name.startsWith('.') && MISNAMED_CUSTOMER_FILE.test(e.name))) {
+    const stem = entry.name.replace(MISNAMED_CUSTOMER_FILE, '');
+    problems.push({
+      file: relative(path.join(paths.customersDir, entry.name)),
+      path: '',
+      message: `customer files are TypeScript, so this file is not read: rename it to customers/${stem}.ts and end it with \`export default defineCustomer({ … })\``,
+    });
+  }
+  for (const entry of entries.filter((e) => e.isFile() && !e.name.startsWith('.') && CUSTOMER_FILE.test(e.name) && !/\.d\.m?ts$/.test(e.name))) {
     const file = path.join(paths.customersDir, entry.name);
     const id = entry.name.replace(CUSTOMER_FILE, '');
     const previous = ids.get(id);
@@ -57,40 +74,74 @@ export async function loadFleet(paths: FleetPaths): Promise<FleetResult> {
     ids.set(id, relative(file));
     files.push({ id, file });
   }
-  // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
-  const imported = await Promise.all(files.map(({ file }) => importDefault(file, relative(file), 'export default defineCustomer({ … })')));
-  imported.forEach((loaded, i) => {
-    const { id, file } = files[i]!;
-    if ('problem' in loaded) problems.push(loaded.problem);
-    else customers.push({ id, file: relative(file), exported: loaded.value });
+  const loaded = await loadModules([...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])], { timeoutMs: options.loadTimeoutMs });
+  files.forEach(({ id, file }, i) => {
+    const exported = exportedValue(loaded[i]!, relative(file), 'export default defineCustomer({ … })', paths.root);
+    if ('problem' in exported) problems.push(exported.problem);
+    else customers.push({ id, file: relative(file), exported: exported.value });
   });
 
   let config: unknown;
-  if (existsSync(paths.configFile)) {
-    const loaded = await importDefault(paths.configFile, relative(paths.configFile), 'export default defineFleetConfig({ … })');
-    if ('problem' in loaded) problems.push(loaded.problem);
-    else config = loaded.value;
+  const configOutcome = loaded[files.length];
+  if (configOutcome) {
+    const exported = exportedValue(configOutcome, relative(paths.configFile), 'export default defineFleetConfig({ … })', paths.root);
+    if ('problem' in exported) problems.push(exported.problem);
+    else config = exported.value;
   }
+
+  const secrets = await scanForSecrets([
+    ...customers.map(({ file, exported }) => ({ file, value: exported })),
+    ...(config === undefined ? [] : [{ file: relative(paths.configFile), value: config }]),
+  ]);
 
   const lock = await readPortsLock(paths.outDir, relative(path.join(paths.outDir, PORTS_LOCK_FILE)));
   if ('problem' in lock) problems.push(lock.problem);
   const previousPorts = 'ports' in lock ? lock.ports : {};
   const result = buildFleet({ customers, config, configFile: relative(paths.configFile), previousPorts });
+  const invalid = result.ok ? [] : result.problems;
+  // A field the schema already refused (a secret-looking variable name, say) is reported once.
+  const refused = new Set(invalid.map((p) => `${p.file}\0${p.path}`));
+  problems.push(...secrets.filter((p) => !refused.has(`${p.file}\0${p.path}`)));
   if (problems.length === 0) return result;
-  return { ok: false, problems: [...problems, ...(result.ok ? [] : result.problems)] };
+  return { ok: false, problems: [...problems, ...invalid] };
 }
 
-async function importDefault(file: string, shown: string, expected: string): Promise<{ value: unknown } | { problem: Problem }> {
-  try {
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    if (!('default' in module) || module.default === undefined) {
-      return { problem: { file: shown, path: '', message: `has no default export; end the file with \`${expected}\`` } };
-    }
-    return { value: module.default };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { problem: { file: shown, path: '', message: `failed to load: ${reason}; fix the TypeScript so the file imports cleanly` } };
+/** A module's default export, or the one problem that explains why there is none. */
+function exportedValue(outcome: ModuleOutcome, shown: string, expected: string, root: string): { value: unknown } | { problem: Problem } {
+  const problem = (message: string) => ({ problem: { file: shown, path: '', message } });
+  if (outcome.ok) return outcome.hasDefault ? { value: outcome.value } : problem(`has no default export; end the file with \`${expected}\``);
+  const failure = outcome.reason;
+  if (failure.kind === 'timeout') {
+    return problem(
+      `did not finish loading within ${failure.timeoutMs / 1000} s (an endless loop, or an await that never settles?); a customer file only exports data: remove the loop or await, or raise the limit with --load-timeout SECONDS`,
+    );
   }
+  if (failure.kind === 'exit') {
+    if (failure.message) return problem(`crashed the loader: ${oneLine(failure.message)}; a customer file only exports data: remove what runs when it is imported`);
+    // Node ends a thread whose top-level await can no longer settle with exit code 13.
+    if (failure.code === 13) return problem('never finished loading: a top-level await that never settles; a customer file only exports data: remove the await');
+    return problem(`ended the loader (exit code ${failure.code}, e.g. process.exit) before its export was read; a customer file only exports data: remove that code`);
+  }
+  const syntax = compilerError(failure.message, root);
+  if (syntax) return problem(`does not compile: ${syntax}; fix the TypeScript at that line`);
+  return problem(`failed to load: ${oneLine(failure.message)}; fix the TypeScript so the file imports cleanly`);
+}
+
+/**
+ * The compiler's first error as `file:line:column: message`, from esbuild's "Transform failed with N errors:" text
+ * (what tsx throws for a syntax error), with the file relative to the repo root.
+ */
+export function compilerError(message: string, root: string): string | undefined {
+  if (!message.startsWith('Transform failed')) return undefined;
+  for (const line of message.split('\n').slice(1)) {
+    const match = /^(.*):(\d+):(\d+): ERROR: (.*)$/.exec(line);
+    if (match) return `${path.relative(root, match[1]!) || match[1]}:${match[2]}:${match[3]}: ${match[4]}`;
+  }
+  return undefined;
+}
+
+function oneLine(message: string): string {
+  return message.split('\n')[0]!.slice(0, 300);
 }
 
 async function readPortsLock(outDir: string, shown: string): Promise<{ ports: PortAllocation } | { problem: Problem }> {

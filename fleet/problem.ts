@@ -32,7 +32,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** The keys an object schema at `path` accepts, for "did you mean" suggestions. */
 type KnownKeys = (issuePath: readonly PropertyKey[], input: unknown) => string[];
 
-/** Turns zod issues into problems, adding a suggestion for mistyped keys. */
+/** Turns zod issues into problems, adding a suggestion for mistyped keys and saying what was given. */
 export function problemsFromZod(file: string, error: z.ZodError, knownKeys: KnownKeys, input: unknown): Problem[] {
   const problems: Problem[] = [];
   for (const issue of error.issues) {
@@ -40,23 +40,81 @@ export function problemsFromZod(file: string, error: z.ZodError, knownKeys: Know
       const known = knownKeys(issue.path, input);
       for (const key of issue.keys) {
         const suggestion = known.length > 0 ? closest(key, known) : undefined;
-        const hint = suggestion && isNear(key, suggestion) ? `did you mean "${suggestion}"?` : `remove it; allowed keys: ${known.join(', ')}`;
+        const hint =
+          suggestion && isNear(key, suggestion)
+            ? `did you mean "${suggestion}"?`
+            : known.length > 0
+              ? `remove it; allowed keys: ${known.join(', ')}`
+              : 'remove it; nothing may be set here';
         problems.push({ file, path: formatPath([...issue.path, key]), message: `unknown key "${key}": ${hint}` });
       }
       continue;
     }
-    problems.push({ file, path: formatPath(issue.path), message: describeIssue(issue) });
+    problems.push({ file, path: formatPath(issue.path), message: describeIssue(issue, input) });
   }
   return problems;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (expected ${issue.expected})`;
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code === 'invalid_type') {
+    const given = valueAt(input, issue.path);
+    if (!given.present) return `is required (expected ${issue.expected})`;
+    if (issue.path.length === 0) return `the default export must be ${article(issue.expected)} (\`export default define…({ … })\`), got ${describeValue(given.value)}`;
+    return `expected ${article(issue.expected)}, got ${describeValue(given.value)}`;
+  }
+  if (issue.code === 'invalid_key') {
+    const rule = issue.issues.map((inner) => ('pattern' in inner ? `must match ${String(inner.pattern)}` : inner.message)).join('; ');
+    const key = String(issue.path.at(-1));
+    return `key "${key}" is not allowed here: a key ${rule || 'has another form'}; rename it (e.g. ${suggestKey(key)})`;
+  }
   const options = (issue as { options?: unknown }).options;
   if (issue.code === 'invalid_union' && Array.isArray(options)) {
     return `unknown MCP type; use one of: ${options.map((o) => `'${String(o)}'`).join(', ')}`;
   }
   return issue.message;
+}
+
+/** The value at `path` inside `input`, and whether there is one (an absent key and `undefined` are the same). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): { present: boolean; value?: unknown } {
+  let value = input;
+  for (const key of path) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return { present: false };
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value === undefined ? { present: false } : { present: true, value };
+}
+
+/**
+ * A short, safe description of a given value for a message: the value itself when it is small and cannot be a
+ * secret, otherwise only its kind and size (a message is printed and may be logged).
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `the ${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return isSafeToShow(value) ? `the string ${JSON.stringify(value)}` : `a string of ${value.length} characters`;
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (value instanceof Promise) return 'a Promise (export the object itself, not a promise of it)';
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype !== Object.prototype && prototype !== null) return `an instance of ${(value as { constructor?: { name?: string } }).constructor?.name || 'a class'}`;
+  return 'an object';
+}
+
+/** Short, plain, and without a long run of mixed letters and digits such as a token has. */
+function isSafeToShow(value: string): boolean {
+  return value.length <= 40 && /^[\w .,:/@+-]*$/.test(value) && !/(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{16,}/.test(value);
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** A key in the accepted form: upper case, `-` and other characters replaced by `_`. */
+function suggestKey(key: string): string {
+  const cleaned = key.toUpperCase().replaceAll(/[^A-Z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+  return cleaned ? `"${cleaned}"` : '"MY_VARIABLE"';
 }
 
 function isNear(a: string, b: string): boolean {

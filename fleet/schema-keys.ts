@@ -10,6 +10,8 @@ interface SchemaDef {
   discriminator?: string;
   shape?: Record<string, z.ZodType>;
   values?: unknown[];
+  keyType?: z.ZodType;
+  entries?: Record<string, unknown>;
 }
 
 const defOf = (schema: z.ZodType): SchemaDef => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
@@ -27,7 +29,7 @@ export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], in
     if (def.innerType) current = def.innerType;
     else if (def.type === 'pipe') current = def.in;
     else if (def.type === 'union' && def.options) current = pickOption(def, value);
-    else if (index === path.length) return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+    else if (index === path.length) return keysOf(def);
     else {
       const key = path[index++]!;
       value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
@@ -38,6 +40,13 @@ export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], in
     }
   }
   return [];
+}
+
+/** An object's keys, or the keys a record with an enum key type takes (`types: { grafana, … }`). */
+function keysOf(def: SchemaDef): string[] {
+  if (def.type === 'object' && def.shape) return Object.keys(def.shape);
+  const keyDef = def.type === 'record' && def.keyType ? defOf(def.keyType) : undefined;
+  return keyDef?.type === 'enum' && keyDef.entries ? Object.keys(keyDef.entries) : [];
 }
 
 function pickOption(def: SchemaDef, value: unknown): z.ZodType | undefined {

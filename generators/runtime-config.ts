@@ -27,6 +27,7 @@ export function runtimeConfig(fleet: Fleet, urlOf: (server: Fleet['customers'][n
         url: urlOf(server),
         transport: server.transport,
         config: server.runtimeConfig,
+        ...(server.description !== undefined && { description: server.description }),
       })),
       ...gatewayEntry(customer.gateway),
     })),

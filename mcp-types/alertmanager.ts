@@ -38,6 +38,7 @@ export const alertmanager = defineMcpType({
     if (server.tenant !== undefined) env.push({ name: 'ALERTMANAGER_TENANT', value: server.tenant });
     return env;
   },
+  envNames: ['ALERTMANAGER_URL', 'ALERTMANAGER_USERNAME', 'ALERTMANAGER_PASSWORD', 'ALERTMANAGER_TENANT', 'MCP_TRANSPORT', 'MCP_HOST', 'MCP_PORT'],
   runtimeConfig: (server) => ({
     alertmanager_url: server.url,
     ...(server.basicAuth && { username_env: server.basicAuth.usernameEnv, password_env: server.basicAuth.passwordEnv }),

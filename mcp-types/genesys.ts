@@ -36,7 +36,7 @@ export const genesys = defineMcpType({
     type: z.literal('genesys'),
     ...commonServerFields,
     region: z.enum(GENESYS_REGIONS, {
-      error: `must be a Genesys Cloud region: ${GENESYS_REGIONS.join(', ')}`,
+      error: `must be a Genesys Cloud region (the host of your org's login URL without "login."); use one of: ${GENESYS_REGIONS.join(', ')}`,
     }).describe('Genesys Cloud region host, e.g. mypurecloud.de.'),
     clientIdEnv: envVarName.describe('Env var holding the OAuth client-credentials client id.'),
     clientSecretEnv: envVarName.describe('Env var holding the OAuth client-credentials client secret.'),
@@ -58,6 +58,7 @@ export const genesys = defineMcpType({
       credential: { variable: server.clientSecretEnv, description: `OAuth client secret of that client in ${server.region}` },
     },
   ],
+  envNames: ['GENESYSCLOUD_REGION', 'GENESYSCLOUD_OAUTHCLIENT_ID', 'GENESYSCLOUD_OAUTHCLIENT_SECRET', 'NODE_ENV', 'PORT'],
   runtimeConfig: (server) => ({
     region: server.region,
     api_url: `https://api.${server.region}`,

@@ -35,6 +35,7 @@ export const grafana = defineMcpType({
       },
     },
   ],
+  envNames: ['GRAFANA_URL', 'GRAFANA_SERVICE_ACCOUNT_TOKEN', 'GRAFANA_SERVICE_ACCOUNT_TOKEN_FILE', 'GRAFANA_API_KEY', 'GRAFANA_USERNAME', 'GRAFANA_PASSWORD', 'GRAFANA_ORG_ID'],
   runtimeConfig: (server) => ({ grafana_url: server.url, token_env: server.tokenEnv }),
   resources: { cpus: '0.5', memory: '256M' },
   // The image ships no shell tools, so no in-container check; /healthz serves HTTP probes. It answers 403 to a

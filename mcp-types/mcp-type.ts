@@ -74,6 +74,11 @@ export interface McpType<S extends z.ZodObject = z.ZodObject> {
   args(context: RunContext): string[];
   /** Container environment for one configured server. */
   env(server: z.output<S>): EnvEntry[];
+  /**
+   * Every variable the server's container reads: what `env()` can set (including `fileEnv` names) and what the image
+   * itself reads. A customer's credential variable may not take one of these names (see schema/reserved-variables.ts).
+   */
+  envNames: readonly string[];
   /** `config` object of the server in mcp_servers.json: upstream URL, region, *_env names — never values. */
   runtimeConfig(server: z.output<S>): Record<string, string>;
   /** Default CPU and memory limits. */

@@ -27,6 +27,8 @@ export interface ServerConfig {
   transport: TransportKind;
   /** Upstream URL, region and `*_env` variable *names* (never values). */
   config: Record<string, string>;
+  /** Free text for operators, when the customer file gives one. */
+  description?: string;
 }
 
 /**

@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { mcpTypes } from '../mcp-types/index.ts';
 import { envVarName, singleLine } from './fields.ts';
+import { serverVariableMessage } from './reserved-variables.ts';
+
+/** Variables the MCP servers' images read, from the catalog, so a new type's names are reserved with it. */
+const SERVER_VARIABLES = new Map(mcpTypes.flatMap((type) => type.envNames.map((name) => [name, type.type] as const)));
 
 /** The catalog's server schemas as a tuple type, which z.discriminatedUnion needs for inference. */
 function serverSchemasOf<T extends readonly { serverSchema: z.ZodObject }[]>(types: T): { -readonly [K in keyof T]: T[K]['serverSchema'] } {
@@ -25,7 +29,10 @@ const toolPattern = z
   .string()
   .min(1, 'must not be empty')
   .max(128)
-  .regex(/^[^\s\u0000-\u001f\u007f]+$/, { message: 'must be a tool name or pattern without spaces, e.g. createSilence, alertmanager_createSilence or alertmanager_*' });
+  // MCP tool names are ASCII letters, digits, "_", "-", "." and "/" (spec 2025-11-25, SEP-986); "*" is the wildcard.
+  .regex(/^[A-Za-z0-9_./*-]+$/, {
+    message: 'must be a tool name or pattern of letters, digits, "_", "-", ".", "/" and the wildcard "*", e.g. createSilence, alertmanager_createSilence or alertmanager_*',
+  });
 
 /** Settings of the customer's MCP endpoint on the agent runtime (`/customers/<id>/mcp`). */
 export const customerGatewaySchema = z
@@ -61,6 +68,10 @@ export const customerSchema = z
     gateway: customerGatewaySchema.optional(),
   })
   .superRefine((customer, ctx) => {
+    for (const { path, name } of variableNames(customer)) {
+      const type = SERVER_VARIABLES.get(name);
+      if (type) ctx.addIssue({ code: 'custom', path, message: serverVariableMessage(name, type) });
+    }
     const seen = new Map<string, number>();
     customer.mcpServers.forEach((server, index) => {
       const key = server.name ?? server.type;
@@ -74,6 +85,15 @@ export const customerSchema = z
         });
     });
   });
+
+/** Every variable name in a customer: the values of keys ending in `Env` (tokenEnv, basicAuth.passwordEnv, …). */
+function variableNames(value: unknown, path: PropertyKey[] = []): Array<{ path: PropertyKey[]; name: string }> {
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    return typeof inner === 'string' && key.endsWith('Env') ? [{ path: at, name: inner }] : variableNames(inner, at);
+  });
+}
 
 /** A customer as written in a customer file. */
 export type CustomerInput = z.input<typeof customerSchema>;

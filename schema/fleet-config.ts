@@ -8,6 +8,17 @@ import { dnsLabel } from './fields.ts';
 
 const port = z.int().min(1024).max(65535);
 
+/**
+ * A Docker image reference, `[registry[:port]/]path[:tag][@sha256:digest]`, in the grammar of distribution/reference:
+ * nothing else can be pulled, and a `$` or a space would be read by compose as interpolation or split by a shell.
+ */
+const imageReference = z
+  .string()
+  .regex(
+    /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+    { message: 'must be an image reference such as grafana/mcp-grafana:0.18.0 or registry.example.com:5000/team/image@sha256:<64 hex>' },
+  );
+
 const resourcesOverride = z.strictObject({
   cpus: z.string().regex(/^\d+(\.\d+)?$/, { message: 'must be a number of cores such as "0.5"' }).optional(),
   memory: z.string().regex(/^\d+[KMG]$/, { message: 'must be a size such as "256M" or "1G"' }).optional(),
@@ -57,7 +68,7 @@ const swarmSettings = z.strictObject({
 });
 
 const typeOverride = z.strictObject({
-  image: z.string().min(1).optional().describe('Image to run instead of the catalog default.'),
+  image: imageReference.optional().describe('Image to run instead of the catalog default.'),
   args: z.array(z.string()).optional().describe('Container arguments instead of the catalog default.'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe('Extra literal environment.'),
   resources: resourcesOverride.optional(),
@@ -80,7 +91,7 @@ export const fleetConfigSchema = z
     resources: resourcesOverride.optional().describe('Default limits for every server, below per-type overrides.'),
     agent: z
       .strictObject({
-        image: z.string().min(1).optional().describe('Agent runtime image instead of the one built from runtime/Dockerfile.'),
+        image: imageReference.optional().describe('Agent runtime image instead of the one built from runtime/Dockerfile.'),
         hostPort: port.default(8080).describe('Port of the agent API and page on 127.0.0.1 of the Docker host.'),
         resources: resourcesOverride.optional(),
       })

@@ -10,6 +10,7 @@ export const runtimeServerSchema = z.strictObject({
   url: z.url().describe('MCP endpoint as reached from the agent.'),
   transport: z.enum(['streamable-http', 'sse']),
   config: z.record(z.string(), z.string()).describe('Upstream URL, region and *_env variable names.'),
+  description: z.string().optional().describe('Free text for operators, from the server entry of the customer file.'),
 });
 
 /** The customer's MCP endpoint on the agent runtime: the *name* of its token variable and its tool filter. */

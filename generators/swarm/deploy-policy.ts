@@ -2,6 +2,7 @@
  * How Swarm runs, restarts, updates and places every service: the `deploy:` block and the healthcheck timing.
  * Compose's `restart`, `container_name` and `depends_on` have no meaning in a stack; these replace them.
  */
+import { escapeInterpolation } from '../compose.ts';
 import type { Resources } from '../../mcp-types/index.ts';
 
 /**
@@ -50,5 +51,6 @@ export function deployBlock(options: { labels: Record<string, string>; resources
  * (e.g. `node.labels.mcp.customer == {customer}` pins each customer to the nodes labelled for it).
  */
 export function customerConstraints(constraints: string[] | undefined, customerId: string): string[] {
-  return (constraints ?? []).map((c) => c.replaceAll('{customer}', customerId));
+  // A stack file is interpolated like a compose file: a literal `$` must reach the engine as written.
+  return (constraints ?? []).map((c) => escapeInterpolation(c.replaceAll('{customer}', customerId)));
 }

@@ -57,7 +57,19 @@ describe('buildFleet: every bad input is reported with file, path and fix', () =
     ['unknown MCP type', [source('acme', customer([{ type: 'prometheus' }]))], { path: 'mcpServers[0].type', message: "unknown MCP type; use one of: 'grafana', 'alertmanager', 'genesys'" }],
     ['invalid Genesys region', [source('acme', customer([{ type: 'genesys', region: 'mypurecloud.fr', clientIdEnv: 'A', clientSecretEnv: 'B' }]))], { path: 'mcpServers[0].region' }],
     ['env var name that is not one', [source('acme', customer([grafana({ tokenEnv: 'glsa_abc123' })]))], { path: 'mcpServers[0].tokenEnv' }],
-    ['URL that is not http(s)', [source('acme', customer([grafana({ url: 'ftp://g.example.com' })]))], { path: 'mcpServers[0].url', message: 'must be an http:// or https:// URL' }],
+    ['URL that is not http(s)', [source('acme', customer([grafana({ url: 'ftp://g.example.com' })]))], { path: 'mcpServers[0].url', message: expect.stringContaining('must be a full http:// or https:// URL') }],
+    ['URL without a scheme does not crash the run', [source('acme', customer([grafana({ url: 'maas-1203' })]))], { path: 'mcpServers[0].url', message: expect.stringContaining('e.g. https://') }],
+    ['URL without a host', [source('acme', customer([grafana({ url: 'https://' })]))], { path: 'mcpServers[0].url', message: expect.stringContaining('with a host') }],
+    ['URL with a credential in its query string', [source('acme', customer([grafana({ url: 'https://g.example.com/?api_key=abc&org=1' })]))], { path: 'mcpServers[0].url', message: expect.stringContaining('"api_key"') }],
+    ['URL with a signature parameter', [source('acme', customer([grafana({ url: 'https://g.example.com/?X-Amz-Signature=abc' })]))], { path: 'mcpServers[0].url', message: expect.stringContaining('query string') }],
+    ['a number where a string belongs says what was given', [source('acme', customer([grafana()], { name: 42 }))], { path: 'name', message: 'expected a string, got the number 42' }],
+    ['a string where an array belongs', [source('acme', customer('grafana' as never))], { path: 'mcpServers', message: 'expected an array, got the string "grafana"' }],
+    ['a default export that is a function', [source('acme', () => ({}))], { path: '', message: expect.stringContaining('got a function') }],
+    ['a tool name with shell characters', [source('acme', customer([grafana()], { gateway: { allowTools: ['$(x);../"\''] } }))], { path: 'gateway.allowTools[0]', message: expect.stringContaining('letters, digits') }],
+    ['gateway token variable that is the agent admin token', [source('acme', customer([grafana()], { gateway: { tokenEnv: 'AGENT_API_TOKEN' } }))], { path: 'gateway.tokenEnv', message: expect.stringContaining("agent runtime's and mcpfleet's own settings") }],
+    ['credential variable an image reads', [source('acme', customer([grafana({ tokenEnv: 'GRAFANA_URL' })]))], { path: 'mcpServers[0].tokenEnv', message: expect.stringContaining("grafana server's container reads") }],
+    ['credential variable the shell owns', [source('acme', customer([{ type: 'alertmanager', url: 'http://a.example.com', basicAuth: { usernameEnv: 'USER', passwordEnv: 'LD_PRELOAD' } }]))], { path: 'mcpServers[0].basicAuth.usernameEnv', message: expect.stringContaining('set by the shell') }],
+    ['an access key where a variable name belongs', [source('acme', customer([grafana({ tokenEnv: 'AKIA2E0A8F3B244C9986' })]))], { path: 'mcpServers[0].tokenEnv', message: expect.stringContaining('looks like a secret value') }],
     ['URL with credentials', [source('acme', customer([grafana({ url: 'https://admin:pw@g.example.com' })]))], { path: 'mcpServers[0].url' }],
     ['URL with a line break', [source('acme', customer([grafana({ url: 'https://g.example.com/\nX=1' })]))], { path: 'mcpServers[0].url' }],
     ['no servers', [source('acme', customer([]))], { path: 'mcpServers' }],
@@ -94,6 +106,33 @@ describe('buildFleet: every bad input is reported with file, path and fix', () =
     if (result.ok) return;
     expect(result.problems).toContainEqual(expect.objectContaining({ file: 'fleet.config.ts', path: 'typos' }));
     expect(result.problems).toContainEqual(expect.objectContaining({ file: 'fleet.config.ts', path: 'ports' }));
+  });
+
+  it('names what was given and what is allowed in the fleet config', () => {
+    const result = buildFleet({ customers: [source('acme', customer([grafana()]))], config: { ports: { base: '20000' }, types: { prometheus: {}, grafana: { env: { 'MY-VAR': 'x' }, image: 'img:${HOME}' } } } });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { file: 'fleet.config.ts', path: 'ports.base', message: 'expected a number, got the string "20000"' },
+        { file: 'fleet.config.ts', path: 'types.prometheus', message: 'unknown key "prometheus": remove it; allowed keys: grafana, alertmanager, genesys' },
+        expect.objectContaining({ path: 'types.grafana.env.MY-VAR', message: expect.stringContaining('rename it (e.g. "MY_VAR")') }),
+        expect.objectContaining({ path: 'types.grafana.image', message: expect.stringContaining('must be an image reference') }),
+      ]),
+    );
+  });
+
+  it('a fleet config that exports a string says so', () => {
+    const result = buildFleet({ customers: [], config: 'ports' });
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems).toEqual([{ file: 'fleet.config.ts', path: '', message: expect.stringContaining('the default export must be an object') }]);
+  });
+
+  it('never echoes a value that may be a secret', () => {
+    const token = 'glsa_0123456789abcdefABCDEF0123456789_abcd1234';
+    const problems = problemsOf(source('acme', customer(token as never, { host: token, name: [token] })), source('b', customer([grafana({ tokenEnv: token, url: token })], { name: 'B' })));
+    expect(problems).toContainEqual({ file: 'customers/acme.ts', path: 'mcpServers', message: `expected an array, got a string of ${token.length} characters` });
+    expect(problems.length).toBeGreaterThan(3);
+    for (const p of problems) expect(p.message).not.toContain(token);
   });
 
   it('reports an exhausted port range', () => {

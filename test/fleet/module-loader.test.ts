@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModules } from '../../fleet/module-loader/load-modules.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mcpfleet-loader-'));
+writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function moduleFile(name: string, source: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, source);
+  return file;
+}
+
+describe('loadModules: no module can stop the run', () => {
+  it('loads good modules, and gives every failing one its own reason, in input order', async () => {
+    const files = [
+      moduleFile('good.ts', "export default { name: 'Good', nested: { list: [1, 'two'] } };"),
+      moduleFile('spin.ts', 'while (true) {}\nexport default {};'),
+      moduleFile('throws.ts', "throw new Error('boom from module');"),
+      moduleFile('tla.ts', 'await new Promise(() => {});\nexport default {};'),
+      moduleFile('exits.ts', 'process.exit(3);\nexport default {};'),
+      moduleFile('no-default.ts', 'export const x = 1;'),
+      moduleFile('syntax.ts', "export default {\n  name: 'x',,\n};\n"),
+      moduleFile('also-good.ts', 'export default { n: 2 };'),
+    ];
+    const outcomes = await loadModules(files, { timeoutMs: 1_000 });
+    expect(outcomes[0]).toEqual({ ok: true, hasDefault: true, value: { name: 'Good', nested: { list: [1, 'two'] } } });
+    expect(outcomes[1]).toEqual({ ok: false, reason: { kind: 'timeout', timeoutMs: 1_000 } });
+    expect(outcomes[2]).toEqual({ ok: false, reason: { kind: 'error', message: 'boom from module' } });
+    expect(outcomes[3]).toEqual({ ok: false, reason: { kind: 'exit', code: 13 } });
+    expect(outcomes[4]).toEqual({ ok: false, reason: { kind: 'exit', code: 3 } });
+    expect(outcomes[5]).toEqual({ ok: true, hasDefault: false, value: undefined });
+    expect(outcomes[6]).toMatchObject({ ok: false, reason: { kind: 'error', message: expect.stringMatching(/syntax\.ts:2:12: ERROR: Expected identifier/) } });
+    expect(outcomes[7]).toEqual({ ok: true, hasDefault: true, value: { n: 2 } });
+  });
+
+  it('carries what structured clone cannot: a function stays a function, a cycle stays a cycle', async () => {
+    const [fn, cyclic, promise] = await loadModules([
+      moduleFile('fn.ts', 'export default function makeCustomer() { return {}; }'),
+      moduleFile('cycle.ts', 'const a: Record<string, unknown> = { name: "a" };\na.self = a;\nexport default a;'),
+      moduleFile('promise.ts', 'export default Promise.resolve({});'),
+    ]);
+    expect(fn!.ok && typeof fn!.value).toBe('function');
+    const value = cyclic!.ok ? (cyclic!.value as Record<string, unknown>) : {};
+    expect(value.self).toBe(value);
+    expect(promise!.ok && promise!.value instanceof Promise).toBe(true);
+  });
+
+  it('a module that allocates without end fails alone, under the thread heap limit', async () => {
+    const [hog, good] = await loadModules(
+      [moduleFile('hog.ts', 'const keep: string[] = [];\nfor (;;) keep.push("x".repeat(1024) + keep.length);\nexport default {};'), moduleFile('fine.ts', 'export default 1;')],
+      { timeoutMs: 20_000, maxHeapMb: 64 },
+    );
+    expect(hog).toMatchObject({ ok: false, reason: { kind: 'exit' } });
+    expect(good).toEqual({ ok: true, hasDefault: true, value: 1 });
+  });
+});
