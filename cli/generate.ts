@@ -2,6 +2,8 @@
  * pnpm generate [--check] [--only compose,env] — validates customers/, runs the generators and writes out/.
  * With --check it writes nothing and exits 1 with a diff when out/ is not what generation would write.
  */
+// First, so that the loader thread starts while the rest of this command loads.
+import '../fleet/module-loader/prestart.ts';
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { loadFleet } from '../fleet/load.ts';

@@ -1,4 +1,6 @@
 /** pnpm validate — schema and cross-customer checks only; writes nothing. */
+// First, so that the loader thread starts while the rest of this command loads.
+import '../fleet/module-loader/prestart.ts';
 import pc from 'picocolors';
 import { loadFleet } from '../fleet/load.ts';
 import { allServers } from '../fleet/model.ts';

@@ -9,7 +9,7 @@ import { buildFleet, type CustomerSource, type FleetResult } from './build-fleet
 import type { PortAllocation } from './ports.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
 import type { Problem } from './problem.ts';
-import { scanForSecrets } from './secret-scan.ts';
+import { secretProblem } from './secret-scan.ts';
 
 /** Where the inputs live; all paths absolute. */
 export interface FleetPaths {
@@ -89,10 +89,10 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     else config = exported.value;
   }
 
-  const secrets = await scanForSecrets([
-    ...customers.map(({ file, exported }) => ({ file, value: exported })),
-    ...(config === undefined ? [] : [{ file: relative(paths.configFile), value: config }]),
-  ]);
+  const secrets = [
+    ...files.flatMap(({ file }, i) => secretsOf(loaded[i]!, relative(file))),
+    ...(configOutcome ? secretsOf(configOutcome, relative(paths.configFile)) : []),
+  ];
 
   const lock = await readPortsLock(paths.outDir, relative(path.join(paths.outDir, PORTS_LOCK_FILE)));
   if ('problem' in lock) problems.push(lock.problem);
@@ -104,6 +104,11 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
   problems.push(...secrets.filter((p) => !refused.has(`${p.file}\0${p.path}`)));
   if (problems.length === 0) return result;
   return { ok: false, problems: [...problems, ...invalid] };
+}
+
+/** A problem for each value of a module that looks like a secret. */
+function secretsOf(outcome: ModuleOutcome, shown: string): Problem[] {
+  return outcome.ok ? outcome.secrets.map((finding) => secretProblem(shown, finding)) : [];
 }
 
 /** A module's default export, or the one problem that explains why there is none. */

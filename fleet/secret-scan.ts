@@ -8,11 +8,14 @@ import { lintSource } from '@secretlint/core';
 import { creator as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 import { formatPath, type Problem } from './problem.ts';
 
-/** One module's export to scan. */
-export interface ScannedExport {
-  /** File as shown in messages. */
-  file: string;
-  value: unknown;
+/** A string that looks like a secret: in which of the scanned values, at which field, and what secretlint took it for. */
+export interface SecretFinding {
+  /** Index of the value in the scanned list. */
+  index: number;
+  /** Field path inside that value, e.g. mcpServers[0].tenant. */
+  path: string;
+  /** The rule and message id, e.g. "slack: SLACK_TOKEN" — never the value. */
+  kind: string;
 }
 
 const RULES = [
@@ -24,14 +27,17 @@ const RULES = [
   },
 ];
 
-/** Problems for every string value that secretlint takes for a secret. */
-export async function scanForSecrets(exports: readonly ScannedExport[]): Promise<Problem[]> {
-  // One document for the whole fleet, a string per line: one lint run instead of one per file (~1.5 ms each).
-  const lines: Array<{ file: string; path: string }> = [];
+/**
+ * Every string of every value that secretlint takes for a secret. Runs on the loader thread, where secretlint's
+ * ~0.4 s import overlaps with the CLI's start-up.
+ */
+export async function findSecrets(values: ReadonlyArray<{ index: number; value: unknown }>): Promise<SecretFinding[]> {
+  // One document for all values, a string per line: one lint run instead of one per file (~1.5 ms each).
+  const lines: Array<{ index: number; path: string }> = [];
   const text: string[] = [];
-  for (const { file, value } of exports) {
+  for (const { index, value } of values) {
     for (const leaf of stringLeaves(value)) {
-      lines.push({ file, path: formatPath(leaf.path) });
+      lines.push({ index, path: formatPath(leaf.path) });
       text.push(`${formatPath(leaf.path)} = ${JSON.stringify(leaf.value)}`);
     }
   }
@@ -40,21 +46,26 @@ export async function scanForSecrets(exports: readonly ScannedExport[]): Promise
     source: { content: text.join('\n'), filePath: 'customer-values.txt', ext: '.txt', contentType: 'text' },
     options: { config: { rules: RULES } },
   });
-  const problems: Problem[] = [];
+  const findings: SecretFinding[] = [];
   const reported = new Set<number>();
   for (const message of result.messages) {
     const line = message.loc.start.line - 1;
     const where = lines[line];
     if (!where || reported.has(line)) continue;
     reported.add(line);
-    problems.push({
-      file: where.file,
-      path: where.path,
-      // secretlint's own message quotes the secret; only the kind of finding is shown.
-      message: `holds what looks like a secret (${kindOf(message.ruleId, message.messageId)}): a secret never goes in a customer file or the fleet config, it would be written into out/; put it in the credentials env file and name its variable here instead`,
-    });
+    // secretlint's own message quotes the secret; only the kind of finding is kept.
+    findings.push({ ...where, kind: kindOf(message.ruleId, message.messageId) });
   }
-  return problems;
+  return findings;
+}
+
+/** The problem for a finding in `file`. */
+export function secretProblem(file: string, finding: Pick<SecretFinding, 'path' | 'kind'>): Problem {
+  return {
+    file,
+    path: finding.path,
+    message: `holds what looks like a secret (${finding.kind}): a secret never goes in a customer file or the fleet config, it would be written into out/; put it in the credentials env file and name its variable here instead`,
+  };
 }
 
 function kindOf(ruleId: string, messageId: string): string {

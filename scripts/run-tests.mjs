@@ -10,7 +10,9 @@ if (!fs.existsSync(report)) {
   console.error(`vitest wrote no report (exit ${run.exitCode})`);
   process.exit(run.exitCode || 1);
 }
-const { numPassedTests, numFailedTests, numPendingTests } = await fs.readJson(report);
+const { numPassedTests, numFailedTests, numPendingTests, testResults } = await fs.readJson(report);
 await fs.remove(report);
-console.log(`${numPassedTests} passed, ${numFailedTests} failed${numPendingTests ? `, ${numPendingTests} skipped` : ''}`);
+// A test file that fails before any test runs (an import error) has no failed test of its own: count it as one.
+const brokenFiles = testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
+console.log(`${numPassedTests} passed, ${numFailedTests + brokenFiles} failed${numPendingTests ? `, ${numPendingTests} skipped` : ''}`);
 process.exit(run.exitCode ?? 1);

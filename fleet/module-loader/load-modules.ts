@@ -1,5 +1,6 @@
 /**
- * Imports TypeScript modules on a loader thread under a time limit, so that no module can stop the run: a module that
+ * Imports TypeScript modules on a loader thread under a time limit, and scans what they export for secrets
+ * (see `secret-scan.ts`), so that no module can stop the run: a module that
  * throws, never finishes (an endless loop, a top-level await that never settles), exits or crashes its thread becomes
  * one outcome naming what happened, and every other module is still loaded.
  *
@@ -9,14 +10,17 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fromTransferable } from '../exported-value.ts';
+import type { SecretFinding } from '../secret-scan.ts';
 import type { LoaderJob, LoaderMessage } from './worker.ts';
 
 /** Default time a module may take to load. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 5_000;
+/** Default heap limit of a loader thread, MB. */
+const DEFAULT_MAX_HEAP_MB = 1024;
 
 /** How one module's import ended. */
 export type ModuleOutcome =
-  | { ok: true; hasDefault: boolean; value: unknown }
+  | { ok: true; hasDefault: boolean; value: unknown; secrets: Array<Pick<SecretFinding, 'path' | 'kind'>> }
   | { ok: false; reason: ModuleFailure };
 
 /** Why a module did not load: its import threw (`error`), it did not finish in time (`timeout`), or its thread ended (`exit`). */
@@ -33,23 +37,72 @@ export interface LoadOptions {
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+
+/** A loader thread started ahead of its job, with its own readiness. */
+interface StartedLoader {
+  worker: Worker;
+  ready: Promise<boolean>;
+}
+
+let prestarted: StartedLoader | undefined;
+
+/**
+ * Starts a loader thread now, for the next {@link loadModules} call to use: its start-up (~0.4 s: tsx, then the schema)
+ * then overlaps with the caller's own. A CLI imports this first, before its heavy modules.
+ */
+export function prestartLoader(maxHeapMb = DEFAULT_MAX_HEAP_MB): void {
+  if (prestarted) return;
+  const worker = newWorker(undefined, maxHeapMb);
+  const ready = new Promise<boolean>((resolve) => {
+    worker.once('message', (message: LoaderMessage) => resolve(message.kind === 'ready'));
+    worker.once('error', () => resolve(false));
+    worker.once('exit', () => resolve(false));
+  });
+  // Until it has a job, the thread must not keep a process alive that ends without loading anything.
+  worker.unref();
+  prestarted = { worker, ready };
+}
+
+function newWorker(job: LoaderJob | undefined, maxHeapMb: number): Worker {
+  const worker = new Worker(WORKER_ENTRY, { ...(job && { workerData: job }), resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: true, stderr: true });
+  // What a module prints is not ours to show (and may hold anything); drain it so the thread never blocks on it.
+  worker.stdout.resume();
+  worker.stderr.resume();
+  return worker;
+}
+
+/** The prestarted thread when it is ready and has the same heap limit, else a new one with `job` as its data. */
+async function takeWorker(job: LoaderJob, maxHeapMb: number): Promise<{ worker: Worker; ready: boolean }> {
+  const candidate = prestarted;
+  prestarted = undefined;
+  if (candidate && maxHeapMb === DEFAULT_MAX_HEAP_MB && (await candidate.ready)) {
+    candidate.worker.ref();
+    candidate.worker.removeAllListeners();
+    candidate.worker.postMessage(job);
+    return { worker: candidate.worker, ready: true };
+  }
+  if (candidate) void candidate.worker.terminate();
+  return { worker: newWorker(job, maxHeapMb), ready: false };
+}
 /** Loading tsx and the schema on a new thread takes ~0.2 s; allow much more before calling the thread stuck. */
 const STARTUP_LIMIT_MS = 30_000;
 
 /** Imports every file (absolute paths) and returns what each exported or why it did not load, in input order. */
 export async function loadModules(files: readonly string[], options: LoadOptions = {}): Promise<ModuleOutcome[]> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
-  const maxHeapMb = options.maxHeapMb ?? 1024;
+  const maxHeapMb = options.maxHeapMb ?? DEFAULT_MAX_HEAP_MB;
   const outcomes: Array<ModuleOutcome | undefined> = new Array(files.length);
+  /** Indexes whose values a thread scanned for secrets. */
+  const scanned = new Set<number>();
   if (files.length === 0) return [];
 
-  const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb }, outcomes);
+  const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb }, outcomes, scanned);
   let pending = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
   if (pending.length === 1) outcomes[pending[0]!.index] = { ok: false, reason: first.failure };
   else {
     // Bounded: every round either finishes or settles at least the module it was importing when it stopped.
     while (pending.length > 0) {
-      const round = await runLoader(pending, { sequential: true, timeoutMs, maxHeapMb }, outcomes);
+      const round = await runLoader(pending, { sequential: true, timeoutMs, maxHeapMb }, outcomes, scanned);
       if (round.current !== undefined && !outcomes[round.current]) outcomes[round.current] = { ok: false, reason: round.failure };
       const next = pending.filter(({ index }) => !outcomes[index]);
       // A thread that died before announcing any module leaves nothing to blame but the first one still pending.
@@ -57,7 +110,22 @@ export async function loadModules(files: readonly string[], options: LoadOptions
       pending = pending.filter(({ index }) => !outcomes[index]);
     }
   }
+  await scanWhatWasNotScanned(outcomes as ModuleOutcome[], scanned);
   return outcomes as ModuleOutcome[];
+}
+
+/**
+ * A thread stopped before its end (a module hung or crashed it) never scanned what it had loaded: those values are
+ * scanned here, on this thread. Only a broken fleet pays for importing the scanner here.
+ */
+async function scanWhatWasNotScanned(outcomes: ModuleOutcome[], scanned: Set<number>): Promise<void> {
+  const pending = outcomes.flatMap((outcome, index) => (outcome.ok && outcome.hasDefault && !scanned.has(index) ? [{ index, value: outcome.value }] : []));
+  if (pending.length === 0) return;
+  const { findSecrets } = await import('../secret-scan.ts');
+  for (const { index, path, kind } of await findSecrets(pending)) {
+    const outcome = outcomes[index];
+    if (outcome?.ok) outcome.secrets.push({ path, kind });
+  }
 }
 
 interface RunResult {
@@ -67,20 +135,18 @@ interface RunResult {
   current?: number;
 }
 
-function runLoader(
+async function runLoader(
   files: Array<{ file: string; index: number }>,
   settings: { sequential: boolean; timeoutMs: number; maxHeapMb: number },
   outcomes: Array<ModuleOutcome | undefined>,
+  scanned: Set<number>,
 ): Promise<RunResult> {
   const job: LoaderJob = { files: files.map((f) => f.file), sequential: settings.sequential };
-  const worker = new Worker(WORKER_ENTRY, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: settings.maxHeapMb }, stdout: true, stderr: true });
-  // What a module prints is not ours to show (and may hold anything); drain it so the thread never blocks on it.
-  worker.stdout.resume();
-  worker.stderr.resume();
+  const { worker, ready } = await takeWorker(job, settings.maxHeapMb);
   return new Promise((resolve) => {
     let current: number | undefined;
     let settled = false;
-    let timer = setTimeout(() => stop({ kind: 'timeout', timeoutMs: settings.timeoutMs }), STARTUP_LIMIT_MS);
+    let timer: NodeJS.Timeout;
     const restartTimer = () => {
       clearTimeout(timer);
       timer = setTimeout(() => stop({ kind: 'timeout', timeoutMs: settings.timeoutMs }), settings.timeoutMs);
@@ -92,6 +158,9 @@ function runLoader(
       void worker.terminate();
       resolve({ failure, ...(current !== undefined && { current }) });
     };
+    // A thread that is ready got its job just now: the time limit runs from here. A new one first has to start.
+    if (ready) restartTimer();
+    else timer = setTimeout(() => stop({ kind: 'timeout', timeoutMs: settings.timeoutMs }), STARTUP_LIMIT_MS);
     worker.on('message', (message: LoaderMessage) => {
       if (settled) return;
       if (message.kind === 'ready') restartTimer();
@@ -102,9 +171,15 @@ function runLoader(
         const index = files[message.index]!.index;
         outcomes[index] =
           message.kind === 'loaded'
-            ? { ok: true, hasDefault: message.hasDefault, value: fromTransferable(message.value) }
+            ? { ok: true, hasDefault: message.hasDefault, value: fromTransferable(message.value), secrets: [] }
             : { ok: false, reason: { kind: 'error', message: message.reason } };
         restartTimer();
+      } else if (message.kind === 'secrets') {
+        for (const { index } of files) if (outcomes[index]?.ok) scanned.add(index);
+        for (const { index, path, kind } of message.findings) {
+          const outcome = outcomes[files[index]!.index];
+          if (outcome?.ok) outcome.secrets.push({ path, kind });
+        }
       } else stop({ kind: 'exit', code: 0 });
     });
     worker.on('error', (error) => stop({ kind: 'exit', code: 1, message: error.message }));

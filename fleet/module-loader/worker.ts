@@ -2,10 +2,14 @@
  * The loader thread: imports customer modules and the fleet config, and sends back what each exported. It runs apart
  * from the main thread so that a module that never finishes (an endless loop, an await that never settles, a
  * `process.exit`) can be stopped and reported instead of stopping `pnpm generate`.
+ *
+ * A thread may start before it has a job (see `prestartLoader`): it then loads the schema that every customer file
+ * imports while the main thread is busy with its own start-up, and waits for the job as a message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { toTransferable } from '../exported-value.ts';
+import type { SecretFinding } from '../secret-scan.ts';
 
 /** What the main thread asks for. */
 export interface LoaderJob {
@@ -23,16 +27,20 @@ export type LoaderMessage =
   | { kind: 'start'; index: number }
   | { kind: 'loaded'; index: number; hasDefault: boolean; value: unknown }
   | { kind: 'failed'; index: number; reason: string }
+  | { kind: 'secrets'; findings: SecretFinding[] }
   | { kind: 'done' };
 
-const job = workerData as LoaderJob;
 const post = (message: LoaderMessage) => parentPort!.postMessage(message);
+
+/** What the modules of this job exported, for the secret scan. */
+const exported: Array<{ index: number; value: unknown }> = [];
 
 async function load(file: string, index: number): Promise<void> {
   let message: LoaderMessage;
   try {
     const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const hasDefault = 'default' in module && module.default !== undefined;
+    if (hasDefault) exported.push({ index, value: module.default });
     message = { kind: 'loaded', index, hasDefault, value: hasDefault ? toTransferable(module.default) : undefined };
   } catch (error) {
     message = { kind: 'failed', index, reason: error instanceof Error ? `${error.message}` : String(error) };
@@ -40,16 +48,39 @@ async function load(file: string, index: number): Promise<void> {
   post(message);
 }
 
-post({ kind: 'ready' });
-if (job.sequential) {
-  for (const [index, file] of job.files.entries()) {
-    post({ kind: 'start', index });
-    await load(file, index);
-    // Let what the module scheduled for right after its import (a timer that throws) happen while it is still current.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+async function run(job: LoaderJob): Promise<void> {
+  if (job.sequential) {
+    for (const [index, file] of job.files.entries()) {
+      post({ kind: 'start', index });
+      await load(file, index);
+      // Let what the module scheduled for right after its import (a timer that throws) happen while it is still current.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  } else {
+    // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
+    await Promise.all(job.files.map((file, index) => load(file, index)));
   }
-} else {
-  // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
-  await Promise.all(job.files.map((file, index) => load(file, index)));
+  const { findSecrets } = await secretScan;
+  post({ kind: 'secrets', findings: await findSecrets(exported) });
+  post({ kind: 'done' });
 }
-post({ kind: 'done' });
+
+// The scan's module (secretlint, ~0.4 s to import) loads while the modules do; the job awaits it only at its end.
+const secretScan = import('../secret-scan.ts');
+
+/** Every customer file imports the schema; a failure is the job's to report (it fails again there), so it is ignored. */
+const warmUp = () => import('../../schema/index.ts').catch(() => undefined);
+
+const given = workerData as LoaderJob | undefined;
+if (given) {
+  // One module at a time, each under the time limit: the first must not pay for loading the schema, or on a busy
+  // machine a good file could be taken for a hanging one.
+  if (given.sequential) await warmUp();
+  post({ kind: 'ready' });
+  await run(given);
+} else {
+  // Started ahead of its job: warm up while the job has not come.
+  void warmUp();
+  parentPort!.once('message', (job: LoaderJob) => void run(job));
+  post({ kind: 'ready' });
+}

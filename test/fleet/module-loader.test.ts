@@ -27,14 +27,14 @@ describe('loadModules: no module can stop the run', () => {
       moduleFile('also-good.ts', 'export default { n: 2 };'),
     ];
     const outcomes = await loadModules(files, { timeoutMs: 1_000 });
-    expect(outcomes[0]).toEqual({ ok: true, hasDefault: true, value: { name: 'Good', nested: { list: [1, 'two'] } } });
+    expect(outcomes[0]).toEqual({ ok: true, hasDefault: true, value: { name: 'Good', nested: { list: [1, 'two'] } }, secrets: [] });
     expect(outcomes[1]).toEqual({ ok: false, reason: { kind: 'timeout', timeoutMs: 1_000 } });
     expect(outcomes[2]).toEqual({ ok: false, reason: { kind: 'error', message: 'boom from module' } });
     expect(outcomes[3]).toEqual({ ok: false, reason: { kind: 'exit', code: 13 } });
     expect(outcomes[4]).toEqual({ ok: false, reason: { kind: 'exit', code: 3 } });
-    expect(outcomes[5]).toEqual({ ok: true, hasDefault: false, value: undefined });
+    expect(outcomes[5]).toEqual({ ok: true, hasDefault: false, value: undefined, secrets: [] });
     expect(outcomes[6]).toMatchObject({ ok: false, reason: { kind: 'error', message: expect.stringMatching(/syntax\.ts:2:12: ERROR: Expected identifier/) } });
-    expect(outcomes[7]).toEqual({ ok: true, hasDefault: true, value: { n: 2 } });
+    expect(outcomes[7]).toEqual({ ok: true, hasDefault: true, value: { n: 2 }, secrets: [] });
   });
 
   it('carries what structured clone cannot: a function stays a function, a cycle stays a cycle', async () => {
@@ -49,12 +49,27 @@ describe('loadModules: no module can stop the run', () => {
     expect(promise!.ok && promise!.value instanceof Promise).toBe(true);
   });
 
+  it('scans what every module exported for secrets, also when a hanging module stopped the first pass', async () => {
+    const token = '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';
+    const [early, , late] = await loadModules(
+      [
+        moduleFile('leaky-early.ts', `export default { description: '${token}' };`),
+        moduleFile('hangs.ts', 'while (true) {}\nexport default {};'),
+        moduleFile('leaky-late.ts', `export default { servers: [{ tenant: '${token}' }] };`),
+      ],
+      { timeoutMs: 1_000 },
+    );
+    expect(early).toMatchObject({ ok: true, secrets: [{ path: 'description', kind: 'github: GITHUB_TOKEN' }] });
+    expect(late).toMatchObject({ ok: true, secrets: [{ path: 'servers[0].tenant', kind: 'github: GITHUB_TOKEN' }] });
+    expect(JSON.stringify([early, late]).replace(/"value":\{[^]*?\}\}?/g, '')).not.toContain(token.slice(4));
+  });
+
   it('a module that allocates without end fails alone, under the thread heap limit', async () => {
     const [hog, good] = await loadModules(
       [moduleFile('hog.ts', 'const keep: string[] = [];\nfor (;;) keep.push("x".repeat(1024) + keep.length);\nexport default {};'), moduleFile('fine.ts', 'export default 1;')],
       { timeoutMs: 20_000, maxHeapMb: 64 },
     );
     expect(hog).toMatchObject({ ok: false, reason: { kind: 'exit' } });
-    expect(good).toEqual({ ok: true, hasDefault: true, value: 1 });
+    expect(good).toEqual({ ok: true, hasDefault: true, value: 1, secrets: [] });
   });
 });
