@@ -42,7 +42,8 @@ export interface AuditRecord {
   customer: string;
   /** First 8 characters of the gateway session id (enough to correlate, not enough to reuse). */
   session: string;
-  transport: 'streamable-http' | 'sse';
+  /** `streamable-http` and `sse`: a 2025 session; `stateless`: a 2026-07-28 request. */
+  transport: 'streamable-http' | 'sse' | 'stateless';
   /** The namespaced name the client called. */
   tool: string;
   server?: string;

@@ -13,19 +13,15 @@
  *   last listed ({@link GatewaySession.toolsChanged}).
  */
 import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
-import { classifyError, TimeoutError } from './failure.ts';
-import type { GatewayAudit, AuditOutcome } from './gateway-audit.ts';
-import { redactValue, scrubErrorResult, upstreamErrorResult } from './gateway-results.ts';
-import type { UpstreamProblem } from './gateway-results.ts';
+import type { GatewayAudit } from './gateway-audit.ts';
+import { GatewayTools } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
-import { UpstreamError, withDeadline } from './mcp-connection.ts';
 import type { Redactor } from './redact.ts';
 
 /** The transport a gateway session runs over. */
@@ -87,8 +83,7 @@ export class GatewaySession {
   openStreams = 0;
 
   private readonly opts: GatewaySessionOptions;
-  /** The customer's first connect has finished (no need to wait for it again). */
-  private ready = false;
+  private readonly tools: GatewayTools;
   private listedSignature: string | undefined;
   private notifiedSignature: string | undefined;
   private closed = false;
@@ -99,6 +94,7 @@ export class GatewaySession {
     this.kind = options.kind;
     this.transport = options.transport;
     this.customerId = options.lease.customer.id;
+    this.tools = new GatewayTools(options);
     const customer = options.lease.customer;
     const servers = customer.mcp_servers.map((s) => s.name).join(', ');
     this.server = new Server(GATEWAY_SERVER_INFO, {
@@ -115,7 +111,9 @@ export class GatewaySession {
     });
     this.server.setRequestHandler(CallToolRequestSchema, async (request) => {
       this.touch();
-      return this.callTool(request.params.name, request.params.arguments ?? {});
+      const answer = await this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind });
+      if ('unknownTool' in answer) throw new McpError(ErrorCode.InvalidParams, answer.unknownTool);
+      return answer.result;
     });
     // Start connecting the customer's servers now, so the first tools/list finds them (or their failures) ready.
     void options.lease.ready().catch(() => {});
@@ -152,76 +150,13 @@ export class GatewaySession {
   }
 
   /** The tool list this session answers to tools/list (after waiting, bounded, for the customer's first connect). */
-  async listTools(): Promise<Tool[]> {
-    if (!this.ready) await this.waitReady();
-    this.opts.lease.reconnectFailed();
-    return this.currentTools();
+  listTools(): Promise<Tool[]> {
+    return this.tools.listTools();
   }
 
   /** The tool list as this session would answer it right now, without waiting for connects. */
   currentTools(): Tool[] {
-    return redactValue(toMcpTools(this.opts.lease.tools()), this.opts.redactor);
-  }
-
-  /** Waits (bounded) for the customer's first connect; afterwards {@link ready} skips the wait. */
-  private async waitReady(): Promise<void> {
-    const { lease, readyDeadlineMs } = this.opts;
-    try {
-      await withDeadline(lease.ready(), readyDeadlineMs, readyDeadlineMs, 'connect');
-      this.ready = true;
-    } catch {
-      /* answer with what is known; the next request waits again */
-    }
-  }
-
-  private async callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-    const { lease, audit, redactor, callDeadlineMs } = this.opts;
-    const started = performance.now();
-    const base = { customer: this.customerId, session: this.id.slice(0, 8), transport: this.kind, tool: name, arguments: args };
-    if (!this.ready) await this.waitReady();
-    const found = lease.find(name);
-    if (!found || !found.allowed) {
-      audit.record({
-        ...base,
-        ...(found && { server: found.tool.server, upstream_tool: found.tool.original_name }),
-        outcome: found ? 'denied' : 'unknown_tool',
-        duration_ms: performance.now() - started,
-      });
-      throw new McpError(ErrorCode.InvalidParams, `Tool ${name.slice(0, 128)} not found for customer "${this.customerId}"`);
-    }
-    const tool = found.tool;
-    let result: CallToolResult;
-    let outcome: AuditOutcome;
-    let reason: string | undefined;
-    try {
-      const answer = await withDeadline(lease.call(tool, args), callDeadlineMs, callDeadlineMs, 'tool call');
-      if (!answer) {
-        audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
-        throw new McpError(ErrorCode.InvalidParams, `Tool ${name.slice(0, 128)} not found for customer "${this.customerId}"`);
-      }
-      result = answer.isError ? scrubErrorResult(answer, redactor) : answer;
-      outcome = answer.isError ? 'tool_error' : 'ok';
-    } catch (error) {
-      if (error instanceof McpError) throw error;
-      const problem: UpstreamProblem =
-        error instanceof UpstreamError
-          ? { stage: error.stage, failure: error.failure, ...(error.retryInMs ? { retryInMs: error.retryInMs } : {}) }
-          : error instanceof TimeoutError
-            ? { stage: 'call', failure: { reason: 'timeout', message: `no answer within ${callDeadlineMs} ms` } }
-            : { stage: 'call', failure: classifyError(error, redactor) };
-      result = upstreamErrorResult(tool, problem);
-      outcome = problem.failure.reason === 'timeout' ? 'timeout' : 'upstream_error';
-      reason = problem.failure.reason;
-    }
-    audit.record({
-      ...base,
-      server: tool.server,
-      upstream_tool: tool.original_name,
-      outcome,
-      ...(reason && { reason }),
-      duration_ms: performance.now() - started,
-    });
-    return redactValue(result, redactor);
+    return this.tools.currentTools();
   }
 
   private dispose(): void {

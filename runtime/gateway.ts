@@ -35,7 +35,9 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { GatewayAudit } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
+import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
+import { GatewayTools } from './gateway-tools.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -94,6 +96,10 @@ export class Gateway {
   private readonly byCustomer = new Map<string, Set<GatewaySession>>();
   private readonly changed = new Set<string>();
   private changeScheduled = false;
+  /** Each customer's 2026-07-28 endpoint (stateless: no sessions, one SDK entry per customer). */
+  private readonly modern = new Map<string, ModernEndpoint>();
+  /** The tool list signature last announced to a customer's 2026-07-28 subscribers. */
+  private readonly modernSignatures = new Map<string, string>();
   private readonly unsubscribe: () => void;
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
@@ -181,6 +187,7 @@ export class Gateway {
     this.closing = true;
     clearInterval(this.sweeper);
     this.unsubscribe();
+    await Promise.all([...this.modern.values()].map((endpoint) => endpoint.close().catch(() => {})));
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.audit.close();
   }
@@ -188,6 +195,8 @@ export class Gateway {
   private async handleStreamable(req: IncomingMessage, res: ServerResponse, method: string, customerId: string): Promise<void> {
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw methodNotAllowed(method, ['POST', 'GET', 'DELETE']);
     const body = method === 'POST' ? await readJsonBody(req, this.maxBody) : undefined;
+    // One URL, two revisions: what the request carries decides (a 2026-07-28 request has its `_meta` envelope).
+    if (method === 'POST' && isModernRequest(req, body)) return this.handleModern(req, res, customerId, body);
     const header = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;
     if (sessionId !== undefined) {
@@ -242,6 +251,20 @@ export class Gateway {
       else this.pendingByCustomer.delete(customerId);
       if (!registered) await session.close();
     }
+  }
+
+  /** A 2026-07-28 request: arguments nested too deep are refused here, the rest is the SDK entry's. */
+  private async handleModern(req: IncomingMessage, res: ServerResponse, customerId: string, body: unknown): Promise<void> {
+    const problem = tooDeep(body);
+    if (problem) {
+      if (problem.tool !== undefined) this.audit.record({ customer: customerId, session: String(problem.id ?? '-'), transport: 'stateless', tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
+      const answer = { jsonrpc: '2.0' as const, id: problem.id ?? null, error: { code: -32602, message: problem.message } };
+      const text = JSON.stringify(answer);
+      res.writeHead(problem.id === undefined ? 400 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
+    await this.modernEndpoint(customerId).handle(req, res, body);
   }
 
   /**
@@ -372,7 +395,7 @@ export class Gateway {
 
   /** Coalesces tool-change events of one event-loop turn, then tells each affected customer's sessions. */
   private scheduleToolsChanged(customerId: string): void {
-    if (!this.byCustomer.has(customerId)) return;
+    if (!this.byCustomer.has(customerId) && !this.modern.has(customerId)) return;
     this.changed.add(customerId);
     if (this.changeScheduled) return;
     this.changeScheduled = true;
@@ -385,12 +408,47 @@ export class Gateway {
   }
 
   private announce(customerId: string): void {
+    this.announceModern(customerId);
     const sessions = this.byCustomer.get(customerId);
     const first = sessions?.values().next().value;
     if (!sessions || !first) return;
     // All sessions of a customer share its pooled session and filter, so one of them computes the list for all.
     const signature = toolListSignature(first.currentTools());
     for (const session of sessions) session.toolsChanged(signature);
+  }
+
+  /** Tells the customer's 2026-07-28 `subscriptions/listen` streams, when its visible tool list really changed. */
+  private announceModern(customerId: string): void {
+    const endpoint = this.modern.get(customerId);
+    if (!endpoint) return;
+    const lease = this.runtime.lease(customerId);
+    try {
+      const { connectMs, callMs } = this.runtime.timeouts;
+      const tools = new GatewayTools({ lease, audit: this.audit, redactor: this.runtime.redactor, callDeadlineMs: connectMs + callMs, readyDeadlineMs: connectMs });
+      const signature = toolListSignature(tools.currentTools());
+      if (this.modernSignatures.get(customerId) === signature) return;
+      this.modernSignatures.set(customerId, signature);
+      endpoint.toolsChanged();
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** The customer's 2026-07-28 endpoint, made on its first request. */
+  private modernEndpoint(customerId: string): ModernEndpoint {
+    let endpoint = this.modern.get(customerId);
+    if (!endpoint) {
+      const { connectMs, callMs } = this.runtime.timeouts;
+      endpoint = new ModernEndpoint(customerId, {
+        runtime: this.runtime,
+        audit: this.audit,
+        logger: this.logger,
+        callDeadlineMs: connectMs + callMs + 250,
+        readyDeadlineMs: connectMs + 250,
+      });
+      this.modern.set(customerId, endpoint);
+    }
+    return endpoint;
   }
 
   private sweepIdle(): void {

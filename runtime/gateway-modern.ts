@@ -1,0 +1,118 @@
+/**
+ * The 2026-07-28 face of a customer's MCP endpoint: stateless requests, each carrying its protocol version, client
+ * info and capabilities in `_meta`, served by the SDK v2 entry (`createMcpHandler`) on the same URL as the 2025
+ * sessions. The SDK checks what the revision requires before any of our code runs — the `MCP-Protocol-Version`,
+ * `Mcp-Method` and `Mcp-Name` headers against the body, the `_meta` envelope, the version (an unsupported one gets
+ * `UnsupportedProtocolVersionError` listing ours), the method — answers `server/discover`, serves
+ * `subscriptions/listen` streams, and echoes the request id in every error.
+ *
+ * Each request gets a fresh SDK `Server` (the factory is cheap: it closes over the customer) whose handlers take a
+ * lease on the customer for the length of the request, so the pooled upstream connections are shared with the 2025
+ * sessions and the agent API, and an idle customer can still be evicted.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { McpHttpHandler } from '@modelcontextprotocol/server';
+import type { AgentRuntime } from './agent-runtime.ts';
+import type { GatewayAudit } from './gateway-audit.ts';
+import { GATEWAY_SERVER_INFO } from './gateway-session.ts';
+import { GatewayTools } from './gateway-tools.ts';
+import type { Logger } from './logger.ts';
+
+/** The revision this face serves. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/**
+ * Caching hint of every tools/list answer: `private`, as the list depends on the customer's token and filter; a TTL of
+ * 0, so a client asks again rather than trust a copy — a customer's list changes whenever one of its upstreams'
+ * does, which the `subscriptions/listen` stream announces.
+ */
+const TOOLS_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
+
+/** Is this request 2026-07-28 traffic (or one the SDK's ladder must refuse as such), not a 2025 session request? */
+export function isModernRequest(req: IncomingMessage, body: unknown): boolean {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const route = classifyInboundRequest({
+    httpMethod: req.method ?? 'GET',
+    protocolVersionHeader: header('mcp-protocol-version'),
+    mcpMethodHeader: header('mcp-method'),
+    mcpNameHeader: header('mcp-name'),
+    body,
+  });
+  // A ladder rejection is the modern entry's to answer (it knows the error and status).
+  return route.kind !== 'legacy';
+}
+
+export interface ModernEndpointOptions {
+  runtime: AgentRuntime;
+  audit: GatewayAudit;
+  logger: Logger;
+  /** Hard bound on one tools/call, connect included, ms. */
+  callDeadlineMs: number;
+  /** Bound on waiting for the customer's first connect before answering, ms. */
+  readyDeadlineMs: number;
+}
+
+/** One customer's 2026-07-28 endpoint. */
+export class ModernEndpoint {
+  private readonly handler: McpHttpHandler;
+  private readonly node: NodeMcpRequestHandler;
+
+  constructor(
+    readonly customerId: string,
+    private readonly opts: ModernEndpointOptions,
+  ) {
+    const onerror = (error: Error) => opts.logger.debug('2026-07-28 request refused or failed', { customer: customerId, error: opts.runtime.redactor.reason(error.message) });
+    this.handler = createMcpHandler(() => this.server(), { legacy: 'reject', onerror });
+    this.node = toNodeHandler(this.handler, { onerror });
+  }
+
+  /** Serves one request (body already read and checked by the gateway). */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    return this.node(req, res, body);
+  }
+
+  /** Tells the customer's open `subscriptions/listen` streams that its tool list changed. */
+  toolsChanged(): void {
+    this.handler.notify.toolsChanged();
+  }
+
+  /** Ends open exchanges and subscription streams. */
+  close(): Promise<void> {
+    return this.handler.close();
+  }
+
+  private server(): Server {
+    const customer = this.opts.runtime.customerById(this.customerId)!;
+    const servers = customer.mcp_servers.map((s) => s.name).join(', ');
+    const server = new Server(GATEWAY_SERVER_INFO, {
+      capabilities: { tools: { listChanged: true } },
+      instructions: `Tools of ${customer.name}'s MCP servers (${servers}), each named <server>_<tool>.`,
+    });
+    server.setRequestHandler('tools/list', async () => ({ tools: await this.withTools((tools) => tools.listTools()), ...TOOLS_CACHE_HINT }) as never);
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      const answer = await this.withTools((tools) =>
+        tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }),
+      );
+      if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
+      return answer.result as never;
+    });
+    return server;
+  }
+
+  /** Runs `work` with the customer's tools, holding a lease on the customer for its length. */
+  private async withTools<T>(work: (tools: GatewayTools) => Promise<T>): Promise<T> {
+    const { runtime, audit, callDeadlineMs, readyDeadlineMs } = this.opts;
+    const lease = runtime.lease(this.customerId);
+    try {
+      return await work(new GatewayTools({ lease, audit, redactor: runtime.redactor, callDeadlineMs, readyDeadlineMs }));
+    } finally {
+      lease.release();
+    }
+  }
+}

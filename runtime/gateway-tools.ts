@@ -1,0 +1,116 @@
+/**
+ * What a customer's MCP endpoint does with tools, whatever the protocol revision and transport that carried the
+ * request: the visible (filtered, namespaced) tool list, and tools/call routed to the upstream with a hard deadline,
+ * failures as tool error results naming the server, and one audit line per call. A 2025 session
+ * ({@link GatewaySession}) keeps one for its life; a 2026-07-28 stateless request gets one of its own.
+ */
+import { performance } from 'node:perf_hooks';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CustomerLease } from './agent-runtime.ts';
+import { classifyError, TimeoutError } from './failure.ts';
+import type { AuditOutcome, AuditRecord, GatewayAudit } from './gateway-audit.ts';
+import { redactValue, scrubErrorResult, upstreamErrorResult } from './gateway-results.ts';
+import type { UpstreamProblem } from './gateway-results.ts';
+import { toMcpTools } from './gateway-session.ts';
+import { UpstreamError, withDeadline } from './mcp-connection.ts';
+import type { Redactor } from './redact.ts';
+
+/** Who is calling, for the audit line. */
+export interface CallerInfo {
+  /** Session id (2025) or request id (2026), shortened in the log. */
+  session: string;
+  transport: AuditRecord['transport'];
+}
+
+/** A tools/call answer: a result for the client, or "no such tool" for the SDK layer to turn into JSON-RPC -32602. */
+export type ToolCallAnswer = { result: CallToolResult } | { unknownTool: string };
+
+export interface GatewayToolsOptions {
+  lease: CustomerLease;
+  audit: GatewayAudit;
+  redactor: Redactor;
+  /** Hard bound on one tools/call, connect included, ms. */
+  callDeadlineMs: number;
+  /** Bound on waiting for the customer's first connect before answering, ms. */
+  readyDeadlineMs: number;
+}
+
+/** The tools of one customer as its MCP endpoint offers them. */
+export class GatewayTools {
+  readonly customerId: string;
+  private readonly opts: GatewayToolsOptions;
+  /** The customer's first connect has finished (no need to wait for it again). */
+  private ready = false;
+
+  constructor(options: GatewayToolsOptions) {
+    this.opts = options;
+    this.customerId = options.lease.customer.id;
+  }
+
+  /** The tool list to answer tools/list with (after waiting, bounded, for the customer's first connect). */
+  async listTools(): Promise<Tool[]> {
+    if (!this.ready) await this.waitReady();
+    this.opts.lease.reconnectFailed();
+    return this.currentTools();
+  }
+
+  /** The tool list as it would be answered right now, without waiting for connects. */
+  currentTools(): Tool[] {
+    return redactValue(toMcpTools(this.opts.lease.tools()), this.opts.redactor);
+  }
+
+  /** Calls a tool by its namespaced name; never rejects for upstream failures (they become tool error results). */
+  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo): Promise<ToolCallAnswer> {
+    const { lease, audit, redactor, callDeadlineMs } = this.opts;
+    const started = performance.now();
+    const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
+    const notFound = `Tool ${name.slice(0, 128)} not found for customer "${this.customerId}"`;
+    if (!this.ready) await this.waitReady();
+    const found = lease.find(name);
+    if (!found || !found.allowed) {
+      audit.record({
+        ...base,
+        ...(found && { server: found.tool.server, upstream_tool: found.tool.original_name }),
+        outcome: found ? 'denied' : 'unknown_tool',
+        duration_ms: performance.now() - started,
+      });
+      return { unknownTool: notFound };
+    }
+    const tool = found.tool;
+    let result: CallToolResult;
+    let outcome: AuditOutcome;
+    let reason: string | undefined;
+    try {
+      const answer = await withDeadline(lease.call(tool, args), callDeadlineMs, callDeadlineMs, 'tool call');
+      if (!answer) {
+        audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
+        return { unknownTool: notFound };
+      }
+      result = answer.isError ? scrubErrorResult(answer, redactor) : answer;
+      outcome = answer.isError ? 'tool_error' : 'ok';
+    } catch (error) {
+      const problem: UpstreamProblem =
+        error instanceof UpstreamError
+          ? { stage: error.stage, failure: error.failure, ...(error.retryInMs ? { retryInMs: error.retryInMs } : {}) }
+          : error instanceof TimeoutError
+            ? { stage: 'call', failure: { reason: 'timeout', message: `no answer within ${callDeadlineMs} ms` } }
+            : { stage: 'call', failure: classifyError(error, redactor) };
+      result = upstreamErrorResult(tool, problem);
+      outcome = problem.failure.reason === 'timeout' ? 'timeout' : 'upstream_error';
+      reason = problem.failure.reason;
+    }
+    audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome, ...(reason && { reason }), duration_ms: performance.now() - started });
+    return { result: redactValue(result, redactor) };
+  }
+
+  /** Waits (bounded) for the customer's first connect; afterwards the wait is skipped. */
+  private async waitReady(): Promise<void> {
+    const { lease, readyDeadlineMs } = this.opts;
+    try {
+      await withDeadline(lease.ready(), readyDeadlineMs, readyDeadlineMs, 'connect');
+      this.ready = true;
+    } catch {
+      /* answer with what is known; the next request waits again */
+    }
+  }
+}
