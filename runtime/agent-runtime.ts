@@ -7,7 +7,8 @@
  * (API and gateway) goes through.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CustomerCatalog } from './customer-catalog.ts';
 import { ConnectionPool, DEFAULT_POOL_SIZE } from './connection-pool.ts';
 import type { CustomerConfig, RuntimeConfig } from './config.ts';
 import { CustomerSession } from './customer-session.ts';
@@ -87,7 +88,9 @@ export interface CustomerLease {
    * Calls an allowed tool (from {@link find}); `undefined` if it vanished from the list in between. Rejects with
    * `UpstreamError`.
    */
-  call(tool: ExposedTool, args: Record<string, unknown>): Promise<CallToolResult | undefined>;
+  call(tool: ExposedTool, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult | undefined>;
+  /** The customer's prompts, resources and completions (see {@link CustomerCatalog}). */
+  catalog(): CustomerCatalog;
   /** Gives the hold back (idempotent); the pool may then evict the session. */
   release(): void;
 }
@@ -103,6 +106,7 @@ export class AgentRuntime {
   private readonly filters = new Map<string, ToolFilter>();
   private readonly byId = new Map<string, CustomerConfig>();
   private readonly toolListeners = new Set<(customerId: string) => void>();
+  private readonly listListeners = new Set<(customerId: string, kind: 'prompts' | 'resources') => void>();
   private currentId: string | null = null;
   private switchSeq = 0;
 
@@ -132,6 +136,7 @@ export class AgentRuntime {
             previous?.();
             this.emitToolsChanged(customer.id);
           };
+          c.onListChanged = (kind) => this.emitListChanged(customer.id, kind);
         }
         return session;
       },
@@ -146,6 +151,15 @@ export class AgentRuntime {
   onToolsChanged(listener: (customerId: string) => void): () => void {
     this.toolListeners.add(listener);
     return () => this.toolListeners.delete(listener);
+  }
+
+  /**
+   * Registers a listener called when a server of a pooled customer says its prompts or resources changed. Returns the
+   * unsubscribe function.
+   */
+  onListChanged(listener: (customerId: string, kind: 'prompts' | 'resources') => void): () => void {
+    this.listListeners.add(listener);
+    return () => this.listListeners.delete(listener);
   }
 
   /** A customer by exact id. */
@@ -176,7 +190,8 @@ export class AgentRuntime {
         const tool = session.findTool(name);
         return tool ? { tool, allowed: this.filterOf(customer).allows(tool) } : undefined;
       },
-      call: async (tool, args) => (await session.callTool(tool.name, args))?.result,
+      call: async (tool, args, onprogress) => (await session.callTool(tool.name, args, onprogress))?.result,
+      catalog: () => new CustomerCatalog(session.connections, this.filterOf(customer)),
       release: () => {
         if (released) return;
         released = true;
@@ -343,6 +358,16 @@ export class AgentRuntime {
   private currentSession(): CustomerSession | undefined {
     if (!this.currentId) return undefined;
     return this.pool.peek(this.currentId);
+  }
+
+  private emitListChanged(customerId: string, kind: 'prompts' | 'resources'): void {
+    for (const listener of this.listListeners) {
+      try {
+        listener(customerId, kind);
+      } catch (error) {
+        this.logger.error('list-changed listener failed', { customer: customerId, error: this.redactor.reason(error instanceof Error ? error.message : String(error)) });
+      }
+    }
   }
 
   private emitToolsChanged(customerId: string): void {

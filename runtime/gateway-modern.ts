@@ -13,11 +13,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, createMcpHandler, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
-import { GATEWAY_SERVER_INFO } from './gateway-session.ts';
+import { GatewayCatalog } from './gateway-catalog.ts';
+import type { CatalogAnswer } from './gateway-catalog.ts';
+import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
 import { GatewayTools } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 
@@ -30,6 +32,15 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
  * does, which the `subscriptions/listen` stream announces.
  */
 const TOOLS_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
+/** The same for the prompts, resources and templates lists, which are read from the upstreams on every request. */
+const LIST_CACHE_HINT = TOOLS_CACHE_HINT;
+
+/** A catalog answer as a 2026-07-28 request gets it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
+function modernResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
+  if ('result' in answer) return answer.result;
+  if ('notFound' in answer) throw notFound(answer.notFound);
+  throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
+}
 
 /** Is this request 2026-07-28 traffic (or one the SDK's ladder must refuse as such), not a 2025 session request? */
 export function isModernRequest(req: IncomingMessage, body: unknown): boolean {
@@ -82,6 +93,12 @@ export class ModernEndpoint {
     this.handler.notify.toolsChanged();
   }
 
+  /** Tells the customer's open `subscriptions/listen` streams that its prompts or resources changed. */
+  listChanged(kind: 'prompts' | 'resources'): void {
+    if (kind === 'prompts') this.handler.notify.promptsChanged();
+    else this.handler.notify.resourcesChanged();
+  }
+
   /** Ends open exchanges and subscription streams. */
   close(): Promise<void> {
     return this.handler.close();
@@ -90,19 +107,42 @@ export class ModernEndpoint {
   private server(): Server {
     const customer = this.opts.runtime.customerById(this.customerId)!;
     const servers = customer.mcp_servers.map((s) => s.name).join(', ');
-    const server = new Server(GATEWAY_SERVER_INFO, {
-      capabilities: { tools: { listChanged: true } },
-      instructions: `Tools of ${customer.name}'s MCP servers (${servers}), each named <server>_<tool>.`,
-    });
+    // logging/setLevel is gone in 2026-07-28 (the level travels per request); the rest is as on a 2025 session.
+    const { logging: _logging, ...capabilities } = GATEWAY_CAPABILITIES;
+    const server = new Server(GATEWAY_SERVER_INFO, { capabilities, instructions: gatewayInstructions(customer.name, servers) });
     server.setRequestHandler('tools/list', async () => ({ tools: await this.withTools((tools) => tools.listTools()), ...TOOLS_CACHE_HINT }) as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
+      const token = ctx.mcpReq._meta?.progressToken;
+      // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
+      const onprogress =
+        token !== undefined
+          ? (progress: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
+          : undefined;
       const answer = await this.withTools((tools) =>
-        tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }),
+        tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, onprogress),
       );
       if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
       return answer.result as never;
     });
+    server.setRequestHandler('prompts/list', () => this.withCatalog((c) => c.listPrompts()) as never);
+    server.setRequestHandler('prompts/get', (request) => this.withCatalog(async (c) => modernResult(await c.getPrompt(request.params.name, request.params.arguments))) as never);
+    server.setRequestHandler('resources/list', () => this.withCatalog(async (c) => ({ ...(await c.listResources()), ...LIST_CACHE_HINT })) as never);
+    server.setRequestHandler('resources/templates/list', () => this.withCatalog(async (c) => ({ ...(await c.listResourceTemplates()), ...LIST_CACHE_HINT })) as never);
+    server.setRequestHandler('resources/read', (request) =>
+      this.withCatalog(async (c) => modernResult(await c.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))) as never,
+    );
+    server.setRequestHandler('completion/complete', (request) => this.withCatalog(async (c) => modernResult(await c.complete(request.params as never))) as never);
     return server;
+  }
+
+  /** Runs `work` with the customer's catalog, holding a lease on the customer for its length. */
+  private async withCatalog<T>(work: (catalog: GatewayCatalog) => Promise<T>): Promise<T> {
+    const lease = this.opts.runtime.lease(this.customerId);
+    try {
+      return await work(new GatewayCatalog(lease, this.opts.runtime.redactor));
+    } finally {
+      lease.release();
+    }
   }
 
   /** Runs `work` with the customer's tools, holding a lease on the customer for its length. */

@@ -16,10 +16,24 @@ import { createHash } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
+import { GatewayCatalog } from './gateway-catalog.ts';
+import type { CatalogAnswer } from './gateway-catalog.ts';
 import { GatewayTools } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
@@ -65,6 +79,30 @@ export function toMcpTools(tools: readonly VisibleTool[]): Tool[] {
   });
 }
 
+/** What a customer's endpoint offers, on either protocol face. */
+export const GATEWAY_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+  completions: {},
+  logging: {},
+};
+
+/** The `instructions` of a customer's endpoint. */
+export function gatewayInstructions(customerName: string, servers: string): string {
+  return `Tools, prompts and resources of ${customerName}'s MCP servers (${servers}): tools and prompts are named <server>_<name>, resource URIs are mcpfleet://<server>/<uri>.`;
+}
+
+/** JSON-RPC "resource not found" (MCP 2025-11-25). */
+const RESOURCE_NOT_FOUND = -32002;
+
+/** A catalog answer as a 2025 session gives it: the result, or an `McpError`. */
+function legacyResult<T>(answer: CatalogAnswer<T>, notFoundCode: number, data?: Record<string, unknown>): T {
+  if ('result' in answer) return answer.result;
+  if ('notFound' in answer) throw new McpError(notFoundCode, answer.notFound, data);
+  throw new McpError(ErrorCode.InternalError, answer.failed);
+}
+
 /** A short fingerprint of a tool list, to tell whether it changed. */
 export function toolListSignature(tools: readonly Tool[]): string {
   return createHash('sha256').update(JSON.stringify(tools)).digest('base64url').slice(0, 22);
@@ -84,6 +122,7 @@ export class GatewaySession {
 
   private readonly opts: GatewaySessionOptions;
   private readonly tools: GatewayTools;
+  private readonly catalog: GatewayCatalog;
   private listedSignature: string | undefined;
   private notifiedSignature: string | undefined;
   private closed = false;
@@ -95,11 +134,12 @@ export class GatewaySession {
     this.transport = options.transport;
     this.customerId = options.lease.customer.id;
     this.tools = new GatewayTools(options);
+    this.catalog = new GatewayCatalog(options.lease, options.redactor);
     const customer = options.lease.customer;
     const servers = customer.mcp_servers.map((s) => s.name).join(', ');
     this.server = new Server(GATEWAY_SERVER_INFO, {
-      capabilities: { tools: { listChanged: true } },
-      instructions: `Tools of ${customer.name}'s MCP servers (${servers}), each named <server>_<tool>.`,
+      capabilities: GATEWAY_CAPABILITIES,
+      instructions: gatewayInstructions(customer.name, servers),
     });
     this.server.onclose = () => this.dispose();
     this.server.setRequestHandler(ListToolsRequestSchema, async () => {
@@ -109,12 +149,36 @@ export class GatewaySession {
       this.notifiedSignature = undefined;
       return { tools };
     });
-    this.server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       this.touch();
-      const answer = await this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind });
+      const token = request.params._meta?.progressToken;
+      // Progress travels on the request's own stream: legacy SSE has one; streamable sessions answer in plain JSON.
+      const onprogress =
+        token !== undefined && this.kind === 'sse'
+          ? (progress: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
+          : undefined;
+      const answer = await this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, onprogress);
       if ('unknownTool' in answer) throw new McpError(ErrorCode.InvalidParams, answer.unknownTool);
       return answer.result;
     });
+    const touched = <T>(work: () => Promise<T>) => {
+      this.touch();
+      return work();
+    };
+    this.server.setRequestHandler(ListPromptsRequestSchema, () => touched(() => this.catalog.listPrompts()));
+    this.server.setRequestHandler(GetPromptRequestSchema, (request) => touched(async () => legacyResult(await this.catalog.getPrompt(request.params.name, request.params.arguments), ErrorCode.InvalidParams)));
+    this.server.setRequestHandler(ListResourcesRequestSchema, () => touched(() => this.catalog.listResources()));
+    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, () => touched(() => this.catalog.listResourceTemplates()));
+    this.server.setRequestHandler(ReadResourceRequestSchema, (request) =>
+      touched(async () => legacyResult(await this.catalog.readResource(request.params.uri), RESOURCE_NOT_FOUND, { uri: request.params.uri })),
+    );
+    this.server.setRequestHandler(CompleteRequestSchema, (request) => touched(async () => legacyResult(await this.catalog.complete(request.params), ErrorCode.InvalidParams)));
+    this.server.setRequestHandler(SetLevelRequestSchema, (request) =>
+      touched(async () => {
+        await this.catalog.setLoggingLevel(request.params.level);
+        return {};
+      }),
+    );
     // Start connecting the customer's servers now, so the first tools/list finds them (or their failures) ready.
     void options.lease.ready().catch(() => {});
   }
@@ -139,6 +203,15 @@ export class GatewaySession {
     this.notifiedSignature = signature;
     this.server.sendToolListChanged().catch((error: unknown) => {
       this.opts.logger.debug('list_changed not delivered', { session: this.id.slice(0, 8), error: this.opts.redactor.reason(String(error)) });
+    });
+  }
+
+  /** A server of the customer says its prompts or resources changed: tells this session's client, if it listens. */
+  listChanged(kind: 'prompts' | 'resources'): void {
+    if (this.closed) return;
+    const send = kind === 'prompts' ? this.server.sendPromptListChanged() : this.server.sendResourceListChanged();
+    send.catch((error: unknown) => {
+      this.opts.logger.debug('list_changed not delivered', { session: this.id.slice(0, 8), kind, error: this.opts.redactor.reason(String(error)) });
     });
   }
 

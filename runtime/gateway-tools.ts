@@ -5,7 +5,7 @@
  * ({@link GatewaySession}) keeps one for its life; a 2026-07-28 stateless request gets one of its own.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CustomerLease } from './agent-runtime.ts';
 import { classifyError, TimeoutError } from './failure.ts';
 import type { AuditOutcome, AuditRecord, GatewayAudit } from './gateway-audit.ts';
@@ -59,8 +59,11 @@ export class GatewayTools {
     return redactValue(toMcpTools(this.opts.lease.tools()), this.opts.redactor);
   }
 
-  /** Calls a tool by its namespaced name; never rejects for upstream failures (they become tool error results). */
-  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo): Promise<ToolCallAnswer> {
+  /**
+   * Calls a tool by its namespaced name; never rejects for upstream failures (they become tool error results).
+   * `onprogress` receives the upstream's progress notifications, for the face to pass on under the client's token.
+   */
+  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, onprogress?: (progress: Progress) => void): Promise<ToolCallAnswer> {
     const { lease, audit, redactor, callDeadlineMs } = this.opts;
     const started = performance.now();
     const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
@@ -81,7 +84,7 @@ export class GatewayTools {
     let outcome: AuditOutcome;
     let reason: string | undefined;
     try {
-      const answer = await withDeadline(lease.call(tool, args), callDeadlineMs, callDeadlineMs, 'tool call');
+      const answer = await withDeadline(lease.call(tool, args, onprogress), callDeadlineMs, callDeadlineMs, 'tool call');
       if (!answer) {
         audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
         return { unknownTool: notFound };

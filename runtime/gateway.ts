@@ -113,7 +113,12 @@ export class Gateway {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.maxPerCustomer = options.maxSessionsPerCustomer ?? DEFAULT_MAX_SESSIONS_PER_CUSTOMER;
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
-    this.unsubscribe = runtime.onToolsChanged((id) => this.scheduleToolsChanged(id));
+    const stopTools = runtime.onToolsChanged((id) => this.scheduleToolsChanged(id));
+    const stopLists = runtime.onListChanged((id, kind) => this.announceListChanged(id, kind));
+    this.unsubscribe = () => {
+      stopTools();
+      stopLists();
+    };
     this.sweeper = setInterval(() => this.sweepIdle(), Math.max(50, Math.min(30_000, Math.floor(this.idleTimeoutMs / 4))));
     this.sweeper.unref();
     for (const { customer, variable } of this.auth.unsetVariables()) {
@@ -415,6 +420,12 @@ export class Gateway {
     // All sessions of a customer share its pooled session and filter, so one of them computes the list for all.
     const signature = toolListSignature(first.currentTools());
     for (const session of sessions) session.toolsChanged(signature);
+  }
+
+  /** A server of the customer says its prompts or resources changed: tell the customer's clients, on both faces. */
+  private announceListChanged(customerId: string, kind: 'prompts' | 'resources'): void {
+    this.modern.get(customerId)?.listChanged(kind);
+    for (const session of this.byCustomer.get(customerId) ?? []) session.listChanged(kind);
   }
 
   /** Tells the customer's 2026-07-28 `subscriptions/listen` streams, when its visible tool list really changed. */

@@ -7,13 +7,20 @@
  *   ignores its own timeout (the SSE transport);
  * - HTTP 404 on a request with a session → the session expired: re-initialize once and retry;
  * - after a failure the connection is `failed`; the next use reconnects, but not before an exponential backoff;
- * - `notifications/tools/list_changed` → the tool list is refreshed and {@link McpConnection.onToolsChanged} fires.
+ * - `notifications/tools/list_changed` → the tool list is refreshed and {@link McpConnection.onToolsChanged} fires;
+ *   the prompts and resources list_changed notifications fire {@link McpConnection.onListChanged};
+ * - prompts, resources, resource templates, completions and `logging/setLevel` are forwarded as they are
+ *   ({@link McpConnection.request}), with the same connect, retry and failure handling as tools/call.
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Progress, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig, TransportKind } from './config.ts';
 import { isolatedAbortFetch } from './isolated-abort-fetch.ts';
 import { classifyError, httpStatusOf, isConnectionFailure, isSessionExpired, TimeoutError } from './failure.ts';
@@ -113,6 +120,8 @@ interface Established {
 export class McpConnection {
   /** Called after the tool list changed (list_changed refresh or reconnect). */
   onToolsChanged?: () => void;
+  /** Called when the server says its prompts or resources list changed. */
+  onListChanged?: (kind: 'prompts' | 'resources') => void;
 
   private readonly opts: ConnectionOptions;
   private readonly logger: Logger;
@@ -199,7 +208,23 @@ export class McpConnection {
    * retries. Rejects with {@link UpstreamError}: `stage: 'connect'` when the server is unavailable, `'call'` when the
    * request failed (timeout, JSON-RPC error); connection-level failures put the connection into `failed`.
    */
-  async callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  async callTool(name: string, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult> {
+    return (await this.request(
+      (client, timeout) => client.callTool({ name, arguments: args }, undefined, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
+      true,
+    )) as CallToolResult;
+  }
+
+  /** What the server offers (prompts, resources, completions, logging), once connected; undefined before. */
+  capabilities(): ServerCapabilities | undefined {
+    return this._state === 'connected' ? this.client?.getServerCapabilities() : undefined;
+  }
+
+  /**
+   * Runs one request on the server's client: connects first if needed; on HTTP 404 (session expired) re-initializes
+   * once and retries. Rejects with {@link UpstreamError} like {@link callTool}. `timed`: record the call's latency.
+   */
+  async request<T>(send: (client: Client, timeoutMs: number) => Promise<T>, timed = false): Promise<T> {
     for (let attempt = 0; attempt < 2; attempt++) {
       await this.connect();
       const client = this.client;
@@ -207,9 +232,9 @@ export class McpConnection {
       if (!client) throw new UpstreamError({ reason: 'closed', message: 'connection closed' }, 'connect');
       const started = performance.now();
       try {
-        const result = await client.callTool({ name, arguments: args }, undefined, { timeout: this.opts.callTimeoutMs });
-        this.lastCallMs = round(performance.now() - started);
-        return result as CallToolResult;
+        const result = await send(client, this.opts.callTimeoutMs);
+        if (timed) this.lastCallMs = round(performance.now() - started);
+        return result;
       } catch (error) {
         if (attempt === 0 && isSessionExpired(error) && generation === this.generation) {
           this.logger.info('session expired (HTTP 404); re-initializing');
@@ -349,6 +374,12 @@ export class McpConnection {
     const client = new Client(this.opts.clientInfo ?? { name: 'mcpfleet-agent', version: '0.1.0' }, { capabilities: {} });
     client.onerror = (error) => this.logger.debug('transport error', { error: classifyError(error, this.redactor).message });
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.scheduleRefresh(client));
+    client.setNotificationHandler(PromptListChangedNotificationSchema, async () => {
+      if (client === this.client) this.onListChanged?.('prompts');
+    });
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+      if (client === this.client) this.onListChanged?.('resources');
+    });
     const url = new URL(this.server.url);
     const transport: AnyTransport =
       kind === 'sse'

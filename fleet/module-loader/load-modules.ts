@@ -98,7 +98,9 @@ export async function loadModules(files: readonly string[], options: LoadOptions
 
   const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb }, outcomes, scanned);
   let pending = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
-  if (pending.length === 1) outcomes[pending[0]!.index] = { ok: false, reason: first.failure };
+  // One module left when its thread died: that module ended it. A stall, though, is only called a hang when a module
+  // alone on a warmed-up thread does not finish: on a busy machine a parallel pass can stall without a culprit.
+  if (pending.length === 1 && first.failure.kind === 'exit') outcomes[pending[0]!.index] = { ok: false, reason: first.failure };
   else {
     // Bounded: every round either finishes or settles at least the module it was importing when it stopped.
     while (pending.length > 0) {

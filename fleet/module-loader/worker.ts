@@ -73,14 +73,14 @@ const warmUp = () => import('../../schema/index.ts').catch(() => undefined);
 
 const given = workerData as LoaderJob | undefined;
 if (given) {
-  // One module at a time, each under the time limit: the first must not pay for loading the schema, or on a busy
-  // machine a good file could be taken for a hanging one.
-  if (given.sequential) await warmUp();
+  // Each module under the time limit: the first must not pay for loading the schema, or on a busy machine a good
+  // file could be taken for a hanging one.
+  await warmUp();
   post({ kind: 'ready' });
   await run(given);
 } else {
-  // Started ahead of its job: warm up while the job has not come.
-  void warmUp();
+  // Started ahead of its job: warm up while the CLI loads its own modules; the job's time limit starts after.
   parentPort!.once('message', (job: LoaderJob) => void run(job));
+  await warmUp();
   post({ kind: 'ready' });
 }

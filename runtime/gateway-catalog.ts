@@ -1,0 +1,64 @@
+/**
+ * Prompts, resources, resource templates, completions and logging on a customer's MCP endpoint, for both protocol
+ * faces: the work is {@link CustomerCatalog}'s; this adds what the endpoint owes its clients — redaction of every
+ * answer, and errors as values (`notFound`, `failed`) that each face turns into its SDK's JSON-RPC error.
+ */
+import type { CompleteRequest, CompleteResult, GetPromptResult, LoggingLevel, Prompt, ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import type { CustomerLease } from './agent-runtime.ts';
+import { classifyError } from './failure.ts';
+import { redactValue } from './gateway-results.ts';
+import { UpstreamError } from './mcp-connection.ts';
+import type { Redactor } from './redact.ts';
+
+/** An answer, or why there is none: nothing of that name or URI for the customer, or the server failed. */
+export type CatalogAnswer<T> = { result: T } | { notFound: string } | { failed: string };
+
+/** The customer's catalog as its MCP endpoint serves it. */
+export class GatewayCatalog {
+  constructor(
+    private readonly lease: CustomerLease,
+    private readonly redactor: Redactor,
+  ) {}
+
+  async listPrompts(): Promise<{ prompts: Prompt[] }> {
+    return { prompts: this.clean(await this.lease.catalog().listPrompts()) };
+  }
+
+  getPrompt(name: string, args: Record<string, string> | undefined): Promise<CatalogAnswer<GetPromptResult>> {
+    return this.answer(() => this.lease.catalog().getPrompt(name, args), `Prompt ${name.slice(0, 128)} not found for customer "${this.lease.customer.id}"`);
+  }
+
+  async listResources(): Promise<{ resources: Resource[] }> {
+    return { resources: this.clean(await this.lease.catalog().listResources()) };
+  }
+
+  async listResourceTemplates(): Promise<{ resourceTemplates: ResourceTemplate[] }> {
+    return { resourceTemplates: this.clean(await this.lease.catalog().listResourceTemplates()) };
+  }
+
+  readResource(uri: string): Promise<CatalogAnswer<ReadResourceResult>> {
+    return this.answer(() => this.lease.catalog().readResource(uri), `Resource ${uri.slice(0, 200)} not found for customer "${this.lease.customer.id}"`);
+  }
+
+  complete(params: CompleteRequest['params']): Promise<CatalogAnswer<CompleteResult>> {
+    return this.answer(() => this.lease.catalog().complete(params), `nothing to complete for that reference of customer "${this.lease.customer.id}"`);
+  }
+
+  setLoggingLevel(level: LoggingLevel): Promise<void> {
+    return this.lease.catalog().setLoggingLevel(level);
+  }
+
+  private async answer<T>(work: () => Promise<T | undefined>, notFound: string): Promise<CatalogAnswer<T>> {
+    try {
+      const result = await work();
+      return result === undefined ? { notFound } : { result: this.clean(result) };
+    } catch (error) {
+      const failure = error instanceof UpstreamError ? error.failure : classifyError(error, this.redactor);
+      return { failed: this.redactor.reason(`upstream failed (${failure.reason}): ${failure.message}`) };
+    }
+  }
+
+  private clean<T>(value: T): T {
+    return redactValue(value, this.redactor);
+  }
+}
