@@ -48,6 +48,13 @@ function quantile(xs: number[], q: number): number {
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 
 /** CPU time (user + system, all threads) a process has used so far, ms; NaN where /proc is not available. */
+/** Resident and peak resident memory of a process, MB (Linux /proc). */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+}
+
 function cpuMs(pid: number): number {
   const path = `/proc/${pid}/stat`;
   if (!existsSync(path)) return NaN;
@@ -261,6 +268,7 @@ async function main(): Promise<void> {
         }
       }),
     );
+    const callsStarted = performance.now();
     await Promise.all(
       sessions.map(async (c, i) => {
         if (!c) return;
@@ -278,7 +286,8 @@ async function main(): Promise<void> {
         }
       }),
     );
-    return { errors, setup, times, wall: performance.now() - started };
+    const end = performance.now();
+    return { errors, setup, times, wall: end - started, callsPerSecond: (times.length / (end - callsStarted)) * 1000 };
   };
   const before = (await runtime.json('/api/customers')).body?.current_id;
   const viaGw = await load((i) => `${runtime.url}/customers/c${i % 10}/mcp`, (k) => (k % 2 === 0 ? 'grafana_add' : 'alertmanager_add'), 10);
@@ -289,6 +298,9 @@ async function main(): Promise<void> {
   console.log(`6. 50 concurrent MCP client sessions (one client process): all connect + list, then all make ${SESSION_CALLS} calls`);
   console.log(`   through the gateway, 10 customers × 2 servers:\n     ${line(viaGw)}`);
   console.log(`   direct to the 2 servers (for scale):\n     ${line(direct50)}`);
+  console.log(`   throughput of the call phase: gateway ${viaGw.callsPerSecond.toFixed(0)} calls/s, direct ${direct50.callsPerSecond.toFixed(0)} calls/s (${(viaGw.callsPerSecond / direct50.callsPerSecond).toFixed(2)} of direct; target ≥ 0.6)`);
+  const memory = memoryOf(runtime.child.pid!);
+  console.log(`   runtime memory after ${viaGw.times.length} gateway calls over 50 sessions: RSS ${memory.rss} MB, peak ${memory.peak} MB (target ≤ 150 MB)`);
   console.log(`   API's current customer: ${after.body?.current_id === before ? `unchanged (${before})` : `CHANGED from ${before} to ${after.body?.current_id}`}\n`);
 
   await cleanup();
