@@ -38,6 +38,7 @@ import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
 import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import { GatewayTools } from './gateway-tools.ts';
+import { traceContextOf, withTraceContext } from './trace-context.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -200,6 +201,11 @@ export class Gateway {
   private async handleStreamable(req: IncomingMessage, res: ServerResponse, method: string, customerId: string): Promise<void> {
     if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') throw methodNotAllowed(method, ['POST', 'GET', 'DELETE']);
     const body = method === 'POST' ? await readJsonBody(req, this.maxBody) : undefined;
+    // Upstream requests made while serving this one carry its trace context on.
+    return withTraceContext(traceContextOf(req, body), () => this.routeStreamable(req, res, method, customerId, body));
+  }
+
+  private async routeStreamable(req: IncomingMessage, res: ServerResponse, method: string, customerId: string, body: unknown): Promise<void> {
     // One URL, two revisions: what the request carries decides (a 2026-07-28 request has its `_meta` envelope).
     if (method === 'POST' && isModernRequest(req, body)) return this.handleModern(req, res, customerId, body);
     const header = req.headers['mcp-session-id'];
@@ -361,7 +367,7 @@ export class Gateway {
     const body = await readJsonBody(req, this.maxBody);
     session.touch();
     if (this.refuseTooDeep(res, session, body)) return;
-    await (session.transport as SSEServerTransport).handlePostMessage(req, res, body);
+    await withTraceContext(traceContextOf(req, body), () => (session.transport as SSEServerTransport).handlePostMessage(req, res, body));
   }
 
   private createSession(id: string, kind: GatewayTransportKind, transport: StreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {

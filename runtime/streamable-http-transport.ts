@@ -22,6 +22,7 @@ import { createParser } from 'eventsource-parser';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, isInitializedNotification, isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { traceHeaders } from './trace-context.ts';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /** Reconnection of the standalone GET stream: delay `initialDelayMs × growFactor^attempt`, capped. */
@@ -162,7 +163,8 @@ export class StreamableHttpTransport implements Transport {
   }
 
   private headers(extra: http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
-    const headers: http.OutgoingHttpHeaders = { ...extra };
+    // The trace context of the gateway request this upstream request serves, if any.
+    const headers: http.OutgoingHttpHeaders = { ...traceHeaders(), ...extra };
     if (this._sessionId) headers['mcp-session-id'] = this._sessionId;
     if (this._protocolVersion) headers['mcp-protocol-version'] = this._protocolVersion;
     return headers;

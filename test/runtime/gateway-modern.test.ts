@@ -136,6 +136,30 @@ describe('gateway on 2026-07-28', () => {
     expect(acme.stats.toolCalls).toBe(before);
   });
 
+  it('a traceparent goes on to the upstream request the call causes, on both revisions; a malformed one does not', async () => {
+    const trace = (n: number) => `00-${'4bf92f3577b34da6a3ce929d0e0e47' + String(n).padStart(2, '0')}-00f067aa0ba902b7-01`;
+    const call = { jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'alertmanager_echo', arguments: { text: 't' }, _meta: ENVELOPE } };
+    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'alertmanager_echo' };
+    await rawModern('acme', call, { ...headers, traceparent: trace(1) });
+    expect(acme.stats.traceparents.at(-1)).toBe(trace(1));
+    await rawModern('acme', { ...call, params: { ...call.params, _meta: { ...ENVELOPE, traceparent: trace(2) } } }, headers);
+    expect(acme.stats.traceparents.at(-1)).toBe(trace(2));
+    const legacyClient = await connectStreamable(endpoint('acme'), TOKEN_ACME);
+    closers.push(() => closeStreamable(legacyClient));
+    const before = acme.stats.traceparents.length;
+    const viaSession = await fetch(endpoint('acme'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN_ACME}`, 'mcp-session-id': legacyClient.transport.sessionId!, 'mcp-protocol-version': '2025-11-25', traceparent: trace(4) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'alertmanager_echo', arguments: { text: 'y' } } }),
+    });
+    expect(viaSession.status).toBe(200);
+    expect(acme.stats.traceparents.slice(before)).toContain(trace(4));
+    const count = acme.stats.traceparents.length;
+    await rawModern('acme', call, { ...headers, traceparent: 'x-not-a-trace' });
+    await rawModern('acme', call, { ...headers, traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
+    expect(acme.stats.traceparents.length).toBe(count);
+  });
+
   it('a tool added upstream reaches a 2026-07-28 client on its subscriptions/listen stream', async () => {
     let changed = 0;
     const client = await modernClient('acme', TOKEN_ACME, 'pin', () => changed++);
