@@ -13,23 +13,10 @@
  *   last listed ({@link GatewaySession.toolsChanged}).
  */
 import { createHash } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
@@ -46,7 +33,8 @@ export interface GatewaySessionOptions {
   /** The session id (the streamable `Mcp-Session-Id`, or the SSE `sessionId`). */
   id: string;
   kind: GatewayTransportKind;
-  transport: StreamableHTTPServerTransport | SSEServerTransport;
+  /** Streamable HTTP: the SDK v2 transport; legacy SSE: the v1 one (v2 has no SSE server), which v2's Server drives alike. */
+  transport: NodeStreamableHTTPServerTransport | SSEServerTransport;
   lease: CustomerLease;
   audit: GatewayAudit;
   redactor: Redactor;
@@ -93,14 +81,11 @@ export function gatewayInstructions(customerName: string, servers: string): stri
   return `Tools, prompts and resources of ${customerName}'s MCP servers (${servers}): tools and prompts are named <server>_<name>, resource URIs are mcpfleet://<server>/<uri>.`;
 }
 
-/** JSON-RPC "resource not found" (MCP 2025-11-25). */
-const RESOURCE_NOT_FOUND = -32002;
-
-/** A catalog answer as a 2025 session gives it: the result, or an `McpError`. */
-function legacyResult<T>(answer: CatalogAnswer<T>, notFoundCode: number, data?: Record<string, unknown>): T {
+/** A catalog answer as a session gives it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
+export function sessionResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
   if ('result' in answer) return answer.result;
-  if ('notFound' in answer) throw new McpError(notFoundCode, answer.notFound, data);
-  throw new McpError(ErrorCode.InternalError, answer.failed);
+  if ('notFound' in answer) throw notFound(answer.notFound);
+  throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
 }
 
 /** A short fingerprint of a tool list, to tell whether it changed. */
@@ -114,7 +99,7 @@ export class GatewaySession {
   readonly kind: GatewayTransportKind;
   readonly customerId: string;
   readonly server: Server;
-  readonly transport: StreamableHTTPServerTransport | SSEServerTransport;
+  readonly transport: NodeStreamableHTTPServerTransport | SSEServerTransport;
   /** `Date.now()` of the last request seen on this session. */
   lastActivity = Date.now();
   /** Open long-lived GET streams (the streamable standalone stream, or the SSE stream itself). */
@@ -142,38 +127,38 @@ export class GatewaySession {
       instructions: gatewayInstructions(customer.name, servers),
     });
     this.server.onclose = () => this.dispose();
-    this.server.setRequestHandler(ListToolsRequestSchema, async () => {
+    this.server.setRequestHandler('tools/list', async () => {
       this.touch();
       const tools = await this.listTools();
       this.listedSignature = toolListSignature(tools);
       this.notifiedSignature = undefined;
-      return { tools };
+      return { tools } as never;
     });
-    this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    this.server.setRequestHandler('tools/call', async (request, ctx) => {
       this.touch();
-      const token = request.params._meta?.progressToken;
+      const token = ctx.mcpReq._meta?.progressToken;
       // Progress travels on the request's own stream: legacy SSE has one; streamable sessions answer in plain JSON.
       const onprogress =
         token !== undefined && this.kind === 'sse'
-          ? (progress: { progress: number; total?: number; message?: string }) => void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
+          ? (progress: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
           : undefined;
       const answer = await this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, onprogress);
-      if ('unknownTool' in answer) throw new McpError(ErrorCode.InvalidParams, answer.unknownTool);
-      return answer.result;
+      if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
+      return answer.result as never;
     });
-    const touched = <T>(work: () => Promise<T>) => {
+    const touched = <T>(work: () => Promise<T>): Promise<never> => {
       this.touch();
-      return work();
+      return work() as Promise<never>;
     };
-    this.server.setRequestHandler(ListPromptsRequestSchema, () => touched(() => this.catalog.listPrompts()));
-    this.server.setRequestHandler(GetPromptRequestSchema, (request) => touched(async () => legacyResult(await this.catalog.getPrompt(request.params.name, request.params.arguments), ErrorCode.InvalidParams)));
-    this.server.setRequestHandler(ListResourcesRequestSchema, () => touched(() => this.catalog.listResources()));
-    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, () => touched(() => this.catalog.listResourceTemplates()));
-    this.server.setRequestHandler(ReadResourceRequestSchema, (request) =>
-      touched(async () => legacyResult(await this.catalog.readResource(request.params.uri), RESOURCE_NOT_FOUND, { uri: request.params.uri })),
+    this.server.setRequestHandler('prompts/list', () => touched(() => this.catalog.listPrompts()));
+    this.server.setRequestHandler('prompts/get', (request) => touched(async () => sessionResult(await this.catalog.getPrompt(request.params.name, request.params.arguments))));
+    this.server.setRequestHandler('resources/list', () => touched(() => this.catalog.listResources()));
+    this.server.setRequestHandler('resources/templates/list', () => touched(() => this.catalog.listResourceTemplates()));
+    this.server.setRequestHandler('resources/read', (request) =>
+      touched(async () => sessionResult(await this.catalog.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))),
     );
-    this.server.setRequestHandler(CompleteRequestSchema, (request) => touched(async () => legacyResult(await this.catalog.complete(request.params), ErrorCode.InvalidParams)));
-    this.server.setRequestHandler(SetLevelRequestSchema, (request) =>
+    this.server.setRequestHandler('completion/complete', (request) => touched(async () => sessionResult(await this.catalog.complete(request.params as never))));
+    this.server.setRequestHandler('logging/setLevel', (request) =>
       touched(async () => {
         await this.catalog.setLoggingLevel(request.params.level);
         return {};

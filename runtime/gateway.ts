@@ -29,9 +29,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+// The SDK v2 has no HTTP+SSE server: legacy /sse sessions keep the v1 transport (driven by the v2 Server).
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { GatewayAudit } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
@@ -225,7 +226,7 @@ export class Gateway {
           session.touch();
         });
       }
-      await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+      await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, body);
       return;
     }
     if (method !== 'POST' || !isInitialize(body)) {
@@ -239,7 +240,7 @@ export class Gateway {
     }
     const id = randomUUID();
     let registered = false;
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       // Plain JSON responses to POSTs (no per-request SSE stream): measurably cheaper, and the gateway sends nothing
       // in-request (no progress); list_changed travels on the client's standalone GET stream.
@@ -370,7 +371,7 @@ export class Gateway {
     await withTraceContext(traceContextOf(req, body), () => (session.transport as SSEServerTransport).handlePostMessage(req, res, body));
   }
 
-  private createSession(id: string, kind: GatewayTransportKind, transport: StreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {
+  private createSession(id: string, kind: GatewayTransportKind, transport: NodeStreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {
     const { connectMs, callMs } = this.runtime.timeouts;
     return new GatewaySession({
       id,

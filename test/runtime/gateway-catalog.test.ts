@@ -75,8 +75,10 @@ describe('prompts, resources and completions through the gateway', () => {
     expect(expanded.contents[0]!.uri).toBe('mcpfleet://everything/demo://resource/dynamic/text/7');
     // A link as a tool result would carry it (no prefix) is found on the server that has it.
     expect((await client.readResource({ uri: 'demo://resource/dynamic/text/7' })).contents[0]!.uri).toBe('demo://resource/dynamic/text/7');
+    // The SDK v2 answers "resource not found" as -32602 with the URI in data, on either revision (SEP-2164).
     const unknown = await rejectionOf(client.readResource({ uri: 'mcpfleet://nosuch/demo://x' }), McpError);
-    expect(unknown.code).toBe(-32002);
+    expect(unknown.code).toBe(-32602);
+    expect(unknown.data).toMatchObject({ uri: 'mcpfleet://nosuch/demo://x' });
   });
 
   it('completions are answered by the server the reference names', async () => {
@@ -111,7 +113,7 @@ describe('prompts, resources and completions through the gateway', () => {
     const hidden = await rejectionOf(client.getPrompt({ name: 'everything_simple-prompt' }), McpError);
     expect(hidden.code).toBe(-32602);
     for (const uri of ['mcpfleet://everything/demo://resource/dynamic/text/7', 'demo://resource/dynamic/text/7']) {
-      expect((await rejectionOf(client.readResource({ uri }), McpError)).code).toBe(-32002);
+      expect((await rejectionOf(client.readResource({ uri }), McpError)).code).toBe(-32602);
     }
     const modernClient = await modern('narrow');
     expect((await modernClient.listPrompts()).prompts).toEqual([]);
