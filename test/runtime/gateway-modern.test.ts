@@ -84,6 +84,19 @@ describe('gateway on 2026-07-28', () => {
     expect((await legacy.client.listTools()).tools.map((t) => t.name)).toEqual((await auto.listTools()).tools.map((t) => t.name));
   });
 
+  it.each(['2025-11-25', '2025-06-18', '2025-03-26'])('an initialize asking for %s gets a session on that revision', async (version) => {
+    const res = await fetch(endpoint('acme'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN_ACME}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const session = res.headers.get('mcp-session-id');
+    expect(session).toMatch(/^[0-9a-f-]{36}$/);
+    const text = await res.text();
+    expect(JSON.parse(text.startsWith('{') ? text : /^data: (.*)$/m.exec(text)![1]!).result.protocolVersion).toBe(version);
+    await fetch(endpoint('acme'), { method: 'DELETE', headers: { 'mcp-session-id': session!, authorization: `Bearer ${TOKEN_ACME}`, 'mcp-protocol-version': version } });
+  });
+
   it('server/discover names the revision; tools/list carries a private caching hint', async () => {
     const discover = await rawModern('acme', { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: ENVELOPE } }, { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' });
     expect(discover.status).toBe(200);
