@@ -7,5 +7,5 @@ export const commonServerFields = {
     .max(20)
     .optional()
     .describe('Distinguishes two servers of one type in a customer (e.g. "staging"); defaults to the type.'),
-  description: z.string().optional().describe('Free text for operators; written into mcp_servers.json, where the agent API shows it.'),
+  description: z.string().optional().describe('Free text for operators; written into mcp_servers.json (customers[].mcp_servers[].description).'),
 };
