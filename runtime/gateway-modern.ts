@@ -20,7 +20,7 @@ import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
 import type { CatalogAnswer } from './gateway-catalog.ts';
 import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
-import { GatewayTools } from './gateway-tools.ts';
+import { GatewayTools, inRequestTrace, progressRelay } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 
 /** The revision this face serves. */
@@ -112,15 +112,12 @@ export class ModernEndpoint {
     const server = new Server(GATEWAY_SERVER_INFO, { capabilities, instructions: gatewayInstructions(customer.name, servers) });
     server.setRequestHandler('tools/list', async () => ({ tools: await this.withTools((tools) => tools.listTools()), ...TOOLS_CACHE_HINT }) as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      const token = ctx.mcpReq._meta?.progressToken;
       // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
-      const onprogress =
-        token !== undefined
-          ? (progress: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
-          : undefined;
-      const answer = await this.withTools((tools) =>
-        tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, onprogress),
+      const progress = progressRelay(ctx.mcpReq._meta?.progressToken, (n) => ctx.mcpReq.notify(n as never));
+      const answer = await inRequestTrace(ctx, () =>
+        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, progress.onprogress)),
       );
+      await progress.delivered();
       if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
       return answer.result as never;
     });

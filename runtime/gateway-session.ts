@@ -21,7 +21,7 @@ import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
 import type { CatalogAnswer } from './gateway-catalog.ts';
-import { GatewayTools } from './gateway-tools.ts';
+import { GatewayTools, inRequestTrace, progressRelay } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
 
@@ -136,13 +136,9 @@ export class GatewaySession {
     });
     this.server.setRequestHandler('tools/call', async (request, ctx) => {
       this.touch();
-      const token = ctx.mcpReq._meta?.progressToken;
-      // Progress travels on the request's own stream: legacy SSE has one; streamable sessions answer in plain JSON.
-      const onprogress =
-        token !== undefined && this.kind === 'sse'
-          ? (progress: { progress: number; total?: number; message?: string }) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})
-          : undefined;
-      const answer = await this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, onprogress);
+      const progress = progressRelay(ctx.mcpReq._meta?.progressToken, (n) => ctx.mcpReq.notify(n as never));
+      const answer = await inRequestTrace(ctx, () => this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, progress.onprogress));
+      await progress.delivered();
       if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
       return answer.result as never;
     });

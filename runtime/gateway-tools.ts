@@ -14,6 +14,7 @@ import type { UpstreamProblem } from './gateway-results.ts';
 import { toMcpTools } from './gateway-session.ts';
 import { UpstreamError, withDeadline } from './mcp-connection.ts';
 import type { Redactor } from './redact.ts';
+import { traceContextFrom, withTraceContext } from './trace-context.ts';
 
 /** Who is calling, for the audit line. */
 export interface CallerInfo {
@@ -33,6 +34,35 @@ export interface GatewayToolsOptions {
   callDeadlineMs: number;
   /** Bound on waiting for the customer's first connect before answering, ms. */
   readyDeadlineMs: number;
+}
+
+/**
+ * Runs `work` in the trace context of the SDK request `ctx` (its HTTP headers, or its `_meta`), so the upstream
+ * requests it causes carry it on.
+ */
+export function inRequestTrace<T>(ctx: { http?: { req?: { headers: { get(name: string): string | null } } }; mcpReq: { _meta?: Record<string, unknown> } }, work: () => T): T {
+  const headers = ctx.http?.req?.headers;
+  return withTraceContext(traceContextFrom((name) => headers?.get(name), ctx.mcpReq._meta), work);
+}
+
+/** Sends one notification to the client, on the stream of the request it belongs to. */
+type Notify = (notification: { method: 'notifications/progress'; params: Record<string, unknown> }) => Promise<void>;
+
+/**
+ * Passes an upstream's progress on to the client under the client's own token. `delivered()` resolves once every
+ * notification passed on so far has been written: the handler awaits it before answering, or the last progress
+ * (sent by the upstream just before its result) would race the result and be cut off when the stream ends.
+ * Without a token, nothing is relayed.
+ */
+export function progressRelay(token: string | number | undefined, notify: Notify): { onprogress?: (progress: Progress) => void; delivered: () => Promise<void> } {
+  if (token === undefined) return { delivered: async () => {} };
+  const sent: Array<Promise<void>> = [];
+  return {
+    onprogress: (progress) => sent.push(notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})),
+    delivered: async () => {
+      await Promise.all(sent);
+    },
+  };
 }
 
 /** The tools of one customer as its MCP endpoint offers them. */

@@ -242,9 +242,9 @@ export class Gateway {
     let registered = false;
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
-      // Plain JSON responses to POSTs (no per-request SSE stream): measurably cheaper, and the gateway sends nothing
-      // in-request (no progress); list_changed travels on the client's standalone GET stream.
-      enableJsonResponse: true,
+      // An event stream per POST, so a tool call's progress travels with it (plain JSON answers would drop it). Measured
+      // against plain JSON: the same latency ratio to a direct client (1.8×), ~0.3 ms more runtime CPU per call.
+      enableJsonResponse: false,
       onsessioninitialized: () => {
         registered = true;
         this.register(session);

@@ -23,15 +23,21 @@ const storage = new AsyncLocalStorage<TraceContext>();
 
 /** The trace context a request carries in its headers, or else in its body's `params._meta`; undefined without one. */
 export function traceContextOf(req: IncomingMessage, body: unknown): TraceContext | undefined {
-  const header = (name: string) => {
+  return traceContextFrom((name) => {
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
-  };
-  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
+  }, (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta);
+}
+
+/**
+ * The trace context from a header lookup and a request's `_meta`. The SDK handlers use it with the headers the SDK
+ * hands them: an SDK transport may run a handler outside the async context the request arrived in.
+ */
+export function traceContextFrom(header: (name: string) => string | null | undefined, meta: Record<string, unknown> | undefined): TraceContext | undefined {
   const fromMeta = (key: string) => (typeof meta?.[key] === 'string' ? (meta[key] as string) : undefined);
-  const traceparent = (header('traceparent') ?? fromMeta('traceparent'))?.trim().toLowerCase();
+  const traceparent = (header('traceparent') ?? fromMeta('traceparent') ?? undefined)?.trim().toLowerCase();
   if (!traceparent || !TRACEPARENT.test(traceparent)) return undefined;
-  const tracestate = (header('tracestate') ?? fromMeta('tracestate'))?.trim();
+  const tracestate = (header('tracestate') ?? fromMeta('tracestate') ?? undefined)?.trim();
   return { traceparent, ...(tracestate && TRACESTATE.test(tracestate) && { tracestate }) };
 }
 

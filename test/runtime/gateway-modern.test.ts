@@ -166,6 +166,7 @@ describe('gateway on 2026-07-28', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'alertmanager_echo', arguments: { text: 'y' } } }),
     });
     expect(viaSession.status).toBe(200);
+    expect(await viaSession.text()).toContain('"result"');
     expect(acme.stats.traceparents.slice(before)).toContain(trace(4));
     const count = acme.stats.traceparents.length;
     await rawModern('acme', call, { ...headers, traceparent: 'x-not-a-trace' });
