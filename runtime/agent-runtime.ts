@@ -15,14 +15,14 @@ import { CustomerSession } from './customer-session.ts';
 import type { ExposedTool, SessionReport } from './customer-session.ts';
 import { ToolFilter } from './gateway-filter.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
-import type { ConnectionOptions, ServerStatus, TransportMemory } from './mcp-connection.ts';
+import type { ConnectionOptions, EraMemory, ServerStatus, TransportMemory } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
 
 /** Options of {@link AgentRuntime}. */
 export interface AgentRuntimeOptions {
-  connection?: Partial<Omit<ConnectionOptions, 'logger' | 'redactor' | 'transportMemory'>>;
+  connection?: Partial<Omit<ConnectionOptions, 'logger' | 'redactor' | 'transportMemory' | 'eraMemory'>>;
   /** Customers kept connected (LRU). Default {@link DEFAULT_POOL_SIZE}. */
   poolSize?: number;
   logger?: Logger;
@@ -103,6 +103,7 @@ export class AgentRuntime {
   private readonly logger: Logger;
   private readonly pool: ConnectionPool;
   private readonly memory: TransportMemory = new Map();
+  private readonly eras: EraMemory = new Map();
   private readonly filters = new Map<string, ToolFilter>();
   private readonly byId = new Map<string, CustomerConfig>();
   private readonly toolListeners = new Set<(customerId: string) => void>();
@@ -128,7 +129,7 @@ export class AgentRuntime {
     this.pool = new ConnectionPool(
       options.poolSize ?? DEFAULT_POOL_SIZE,
       (customer) => {
-        const session = new CustomerSession(customer, { ...connection, logger: this.logger, redactor: this.redactor, transportMemory: this.memory });
+        const session = new CustomerSession(customer, { ...connection, logger: this.logger, redactor: this.redactor, transportMemory: this.memory, eraMemory: this.eras });
         // The session clears its tool index on a change; chain a notification for the gateway's list_changed.
         for (const c of session.connections) {
           const previous = c.onToolsChanged;

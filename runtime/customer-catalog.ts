@@ -9,7 +9,8 @@
  *   result) is offered to each server that has resources, in order; the first answer wins.
  * - Lists are read from the servers on every request (no cache: they are small, and a server's own list_changed is
  *   forwarded as it comes); a server that is down is left out of the list, as its tools stay listed but fail.
- * - `logging/setLevel` is sent to every connected server that offers logging.
+ * - `logging/setLevel` is sent to every connected 2025 server that offers logging.
+ * - The SDK v2 client walks every page of a list called without a cursor, so `listAll` below makes one call.
  */
 import type {
   CompleteRequest,
@@ -131,9 +132,14 @@ export class CustomerCatalog {
     return target.request((client, timeout) => client.complete({ ...params, ref: upstreamRef! }, { timeout }));
   }
 
-  /** Sends `logging/setLevel` to every connected server that offers logging; failures are left out. */
+  /**
+   * Sends `logging/setLevel` to every connected 2025 server that offers logging; failures are left out. (2026-07-28
+   * has no such method — a level travels in each request's `_meta` — and the SDK client refuses it there.)
+   */
   async setLoggingLevel(level: LoggingLevel): Promise<void> {
-    await this.fromEach('logging', (c) => c.request((client, timeout) => client.setLoggingLevel(level, { timeout })));
+    await this.fromEach('logging', async (c) => {
+      if (c.protocolEra !== 'modern') await c.request((client, timeout) => client.setLoggingLevel(level, { timeout }));
+    });
   }
 
   /**

@@ -1,15 +1,16 @@
 /**
- * A fetch for the MCP SDK's legacy SSE client transport that gives every request an AbortSignal of its own (streamable
- * HTTP goes through the runtime's own transport, `streamable-http-transport.ts`, which does not use fetch).
+ * A fetch for the MCP SDK's legacy SSE client transport (`SSEClientTransport` of `@modelcontextprotocol/client` 2.x)
+ * that gives every request an AbortSignal of its own (streamable HTTP goes through the runtime's own transport,
+ * `streamable-http-transport.ts`, which does not use fetch).
  *
- * Why: the SDK hands one transport-lifetime signal to every fetch, and Node's fetch (undici) adds an abort
- * listener to that signal per request which only goes away at garbage collection. A busy connection gathers
+ * Why: the SDK (v1, and v2 still) hands one transport-lifetime signal to every POST's fetch, and Node's fetch
+ * (undici) adds an abort listener to that signal per request which only goes away at garbage collection. A busy connection gathers
  * thousands of them; each further fetch copies the list (getEventListeners), and past 1,500 Node prints a
  * MaxListenersExceededWarning on every call. Here the transport's signal carries one listener per request still
  * in flight, removed as soon as the response body has been read, cancelled or has failed — so closing the
  * transport still aborts whatever is in flight, and nothing accumulates.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 
 /** Statuses whose responses cannot carry a body (the Response constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);

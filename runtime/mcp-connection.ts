@@ -1,29 +1,36 @@
 /**
  * One connection to one MCP server, with the behaviour real servers demand:
  *
+ * - protocol revision: the SDK v2 client probes with `server/discover` and speaks 2026-07-28 (stateless) where the
+ *   server offers it, else falls back to the 2025 `initialize` handshake; the verdict is remembered per URL and given
+ *   to later connects as `prior` (no probe), for at most {@link ERA_VERDICT_MAX_AGE_MS}. A server restarted as another
+ *   revision answers the remembered one with an error that says so ({@link isEraMismatch}): the connection then
+ *   negotiates again, once;
  * - transport negotiation per the spec's backwards-compatibility rule: streamable HTTP first (or SSE first when the
  *   config says `sse`), falling back to the other on a 4xx to the initial request; what worked is remembered per URL;
- * - connect + initialize + tools/list bounded by one deadline (`connectTimeoutMs`), enforced even where the SDK
- *   ignores its own timeout (the SSE transport);
- * - HTTP 404 on a request with a session → the session expired: re-initialize once and retry;
+ * - connect (probe or initialize) + tools/list (+ the 2026 `subscriptions/listen` stream) bounded by one deadline
+ *   (`connectTimeoutMs`), enforced even where the SDK ignores its own timeout (the SSE transport);
+ * - HTTP 404 on a 2025 request with a session → the session expired: re-initialize once and retry;
  * - after a failure the connection is `failed`; the next use reconnects, but not before an exponential backoff;
- * - `notifications/tools/list_changed` → the tool list is refreshed and {@link McpConnection.onToolsChanged} fires;
- *   the prompts and resources list_changed notifications fire {@link McpConnection.onListChanged};
+ * - `notifications/tools/list_changed` (2025: unsolicited, on the session's GET stream; 2026: on the
+ *   `subscriptions/listen` stream this connection keeps open, reopened when the server ends it) → the tool list is
+ *   refreshed and {@link McpConnection.onToolsChanged} fires; the prompts and resources list_changed notifications
+ *   fire {@link McpConnection.onListChanged};
  * - prompts, resources, resource templates, completions and `logging/setLevel` are forwarded as they are
  *   ({@link McpConnection.request}), with the same connect, retry and failure handling as tools/call.
+ *
+ * The v2 client's response cache is switched off ({@link toolIndexOnlyCache}): upstreams may mark lists cacheable
+ * (`ttlMs`), but a gateway must answer from the server's current state — list_changed, a reconnect or another
+ * customer's filter must never meet a list the client kept.
  */
 import { performance } from 'node:perf_hooks';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
+import type { CacheEntry, CacheKey, McpSubscription, PriorDiscovery, ResponseCacheStore, SubscriptionFilter } from '@modelcontextprotocol/client';
+// The connection's public types stay those the gateway files use (SDK v1 shapes, structurally the same data).
 import type { CallToolResult, Progress, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig, TransportKind } from './config.ts';
 import { isolatedAbortFetch } from './isolated-abort-fetch.ts';
-import { classifyError, httpStatusOf, isConnectionFailure, isSessionExpired, TimeoutError } from './failure.ts';
+import { classifyError, httpStatusOf, isConnectionFailure, isEraMismatch, isSessionExpired, TimeoutError } from './failure.ts';
 import type { Failure } from './failure.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -36,6 +43,25 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'failed' | '
 /** Remembers, per server URL, which transport worked (shared across customers and pool evictions). */
 export type TransportMemory = Map<string, TransportKind>;
 
+/** `modern`: MCP 2026-07-28 (stateless, `server/discover`); `legacy`: the 2025 revisions (`initialize`, sessions). */
+export type ProtocolEra = 'modern' | 'legacy';
+
+/** What a streamable HTTP server negotiated, and when (`Date.now()`). */
+export interface EraVerdict {
+  prior: PriorDiscovery;
+  at: number;
+}
+
+/** Remembers, per server URL, the revision its streamable HTTP endpoint negotiated (shared like {@link TransportMemory}). */
+export type EraMemory = Map<string, EraVerdict>;
+
+/**
+ * How long a remembered revision is used instead of probing. A stale 2026 verdict fails loudly and is re-negotiated;
+ * a stale 2025 one would keep working on 2025 after the server was upgraded, and a 2026 one carries the server's
+ * capabilities as they were, so both are re-probed after this long.
+ */
+export const ERA_VERDICT_MAX_AGE_MS = 10 * 60_000;
+
 /** Tunables of a connection. */
 export interface ConnectionOptions {
   /** Bound on connect + initialize + tools/list, in ms. Default 5000. */
@@ -47,6 +73,7 @@ export interface ConnectionOptions {
   /** Longest reconnect delay. Default 30000. */
   backoffMaxMs: number;
   transportMemory?: TransportMemory;
+  eraMemory?: EraMemory;
   logger?: Logger;
   redactor?: Redactor;
   clientInfo?: { name: string; version: string };
@@ -60,12 +87,42 @@ export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   backoffMaxMs: 30_000,
 };
 
-/** Upper bound on tools/list pages followed. */
-const MAX_TOOL_PAGES = 100;
+/** Upper bound on the pages a list call follows (the client walks them; past it the call fails). */
+const MAX_LIST_PAGES = 100;
 /** Delay that coalesces bursts of list_changed notifications. */
 const LIST_CHANGED_DEBOUNCE_MS = 25;
-/** Bound on the DELETE that ends a streamable HTTP session on close. */
+/** Bound on the DELETE that ends a streamable HTTP session (or on closing a listen stream) on close. */
 const TERMINATE_TIMEOUT_MS = 1_000;
+/** Attempts at reopening a 2026 listen stream the server ended, before leaving it closed until the next reconnect. */
+const RELISTEN_ATTEMPTS = 3;
+
+/**
+ * The client's response cache, reduced to what `callTool` needs: the last tools/list (for output-schema checks and
+ * 2026 `Mcp-Param-*` headers, compiled once per list), stored as already stale so it is never served as an answer;
+ * everything else is dropped. (The client would otherwise serve `tools/list`, `prompts/list`, `resources/list`,
+ * templates and reads for as long as the upstream's `ttlMs` says.) One per client.
+ */
+export function toolIndexOnlyCache(): ResponseCacheStore {
+  const lists = new Map<string, CacheEntry>(); // tools/list only, by partition and params
+  const keyOf = (key: CacheKey) => JSON.stringify([key.partition ?? '', key.params ?? '']);
+  let stamp = 0;
+  return {
+    get: (key) => (key.method === 'tools/list' ? lists.get(keyOf(key)) : undefined),
+    set: (key, entry) => {
+      stamp++;
+      // No expiresAt: never fresh, so never served; the tool index reads it regardless of age.
+      if (key.method === 'tools/list') lists.set(keyOf(key), { value: entry.value, stamp, ...(entry.scope && { scope: entry.scope }) });
+      return stamp;
+    },
+    delete: (key) => {
+      if (key.method === 'tools/list') lists.delete(keyOf(key));
+    },
+    evict: (method) => {
+      if (method === 'tools/list') lists.clear();
+    },
+    clear: () => lists.clear(),
+  };
+}
 
 /** A failure talking to a server; `failure` is safe to return and log. */
 export class UpstreamError extends Error {
@@ -95,6 +152,8 @@ export interface ServerStatus {
   state: ConnectionState;
   /** The transport in use (or last used), `null` before the first success. */
   transport: TransportKind | null;
+  /** The MCP revision in use (or last used): `2026-07-28`, `2025-11-25`, …; `null` before the first success. */
+  protocol_version: string | null;
   tool_count: number;
   last_error: LastError | null;
   /** Duration of the last successful connect (initialize + tools/list), ms. */
@@ -114,6 +173,10 @@ interface Established {
   transport: AnyTransport;
   kind: TransportKind;
   tools: Tool[];
+  /** 2026: the open `subscriptions/listen` stream (change notifications), if the server offers any. */
+  subscription: McpSubscription | undefined;
+  /** Whether this connect used a remembered revision (`prior`) instead of negotiating. */
+  usedPrior: boolean;
 }
 
 /** One MCP server connection. Safe to use concurrently: connects are de-duplicated. */
@@ -127,8 +190,11 @@ export class McpConnection {
   private readonly logger: Logger;
   private readonly redactor: Redactor;
   private readonly memory: TransportMemory;
+  private readonly eras: EraMemory;
   private _state: ConnectionState = 'idle';
   private _transport: TransportKind | null = null;
+  private _protocolVersion: string | null = null;
+  private _era: ProtocolEra | null = null;
   private _tools: Tool[] = [];
   private _lastError: LastError | null = null;
   private latencyMs: number | null = null;
@@ -139,8 +205,10 @@ export class McpConnection {
   private generation = 0;
   private client: Client | null = null;
   private transportObj: AnyTransport | null = null;
+  private subscription: McpSubscription | null = null;
   private inflight: Promise<void> | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
+  private relistenTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -151,6 +219,7 @@ export class McpConnection {
     this.logger = (options.logger ?? silentLogger).child({ server: server.name, type: server.type });
     this.redactor = options.redactor ?? new Redactor();
     this.memory = options.transportMemory ?? new Map();
+    this.eras = options.eraMemory ?? new Map();
   }
 
   get state(): ConnectionState {
@@ -160,6 +229,16 @@ export class McpConnection {
   /** Transport in use, or last used. */
   get transport(): TransportKind | null {
     return this._transport;
+  }
+
+  /** MCP revision in use, or last used (`2026-07-28`, `2025-11-25`, …). */
+  get protocolVersion(): string | null {
+    return this._protocolVersion;
+  }
+
+  /** `modern` (2026-07-28) or `legacy` (2025), in use or last used. */
+  get protocolEra(): ProtocolEra | null {
+    return this._era;
   }
 
   /** Last known tool list (kept while `failed`, so calling a tool triggers the reconnect). */
@@ -204,31 +283,34 @@ export class McpConnection {
   }
 
   /**
-   * Calls a tool by its upstream name. Connects first if needed; on HTTP 404 (session expired) re-initializes once and
-   * retries. Rejects with {@link UpstreamError}: `stage: 'connect'` when the server is unavailable, `'call'` when the
-   * request failed (timeout, JSON-RPC error); connection-level failures put the connection into `failed`.
+   * Calls a tool by its upstream name. Connects first if needed; on HTTP 404 (session expired) or a changed revision
+   * re-connects once and retries. Rejects with {@link UpstreamError}: `stage: 'connect'` when the server is
+   * unavailable, `'call'` when the request failed (timeout, JSON-RPC error); connection-level failures put the
+   * connection into `failed`.
    */
   async callTool(name: string, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult> {
     return (await this.request(
-      (client, timeout) => client.callTool({ name, arguments: args }, undefined, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
+      (client, timeout) => client.callTool({ name, arguments: args }, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
       true,
     )) as CallToolResult;
   }
 
   /** What the server offers (prompts, resources, completions, logging), once connected; undefined before. */
   capabilities(): ServerCapabilities | undefined {
-    return this._state === 'connected' ? this.client?.getServerCapabilities() : undefined;
+    return this._state === 'connected' ? (this.client?.getServerCapabilities() as ServerCapabilities | undefined) : undefined;
   }
 
   /**
-   * Runs one request on the server's client: connects first if needed; on HTTP 404 (session expired) re-initializes
-   * once and retries. Rejects with {@link UpstreamError} like {@link callTool}. `timed`: record the call's latency.
+   * Runs one request on the server's client: connects first if needed; on HTTP 404 (session expired) or an answer
+   * saying the server now speaks another revision, re-connects once and retries. Rejects with {@link UpstreamError}
+   * like {@link callTool}. `timed`: record the call's latency.
    */
   async request<T>(send: (client: Client, timeoutMs: number) => Promise<T>, timed = false): Promise<T> {
     for (let attempt = 0; attempt < 2; attempt++) {
       await this.connect();
       const client = this.client;
       const generation = this.generation;
+      const era = this._era;
       if (!client) throw new UpstreamError({ reason: 'closed', message: 'connection closed' }, 'connect');
       const started = performance.now();
       try {
@@ -236,11 +318,7 @@ export class McpConnection {
         if (timed) this.lastCallMs = round(performance.now() - started);
         return result;
       } catch (error) {
-        if (attempt === 0 && isSessionExpired(error) && generation === this.generation) {
-          this.logger.info('session expired (HTTP 404); re-initializing');
-          this.dropClient();
-          continue;
-        }
+        if (attempt === 0 && generation === this.generation && this.recoverable(error, era)) continue;
         const failure = classifyError(error, this.redactor);
         if (isConnectionFailure(failure) && generation === this.generation) this.markFailed(failure);
         throw new UpstreamError(failure, 'call');
@@ -254,6 +332,7 @@ export class McpConnection {
     const client = this.client;
     if (!client) return;
     const generation = this.generation;
+    const era = this._era;
     try {
       const tools = await listAllTools(client, this.opts.callTimeoutMs);
       if (generation !== this.generation || client !== this.client) return;
@@ -263,23 +342,28 @@ export class McpConnection {
     } catch (error) {
       const failure = classifyError(error, this.redactor);
       this.logger.warn('tool list refresh failed', { reason: failure.reason, error: failure.message });
-      if (isSessionExpired(error)) this.dropClient();
-      else if (isConnectionFailure(failure) && generation === this.generation) this.markFailed(failure);
+      if (generation !== this.generation) return;
+      if (this.recoverable(error, era)) return;
+      if (isConnectionFailure(failure)) this.markFailed(failure);
     }
   }
 
-  /** Closes the connection for good (ends a streamable HTTP session with DELETE, bounded to 1 s). */
+  /** Closes the connection for good (ends a 2025 session with DELETE, a 2026 listen stream; each bounded to 1 s). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.generation++;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.relistenTimer) clearTimeout(this.relistenTimer);
     const client = this.client;
     const transport = this.transportObj;
+    const subscription = this.subscription;
     this.client = null;
     this.transportObj = null;
+    this.subscription = null;
     this._state = 'closed';
     if (!client) return;
+    if (subscription) await withDeadline(subscription.close(), TERMINATE_TIMEOUT_MS, TERMINATE_TIMEOUT_MS, 'close listen').catch(() => {});
     if (transport instanceof StreamableHttpTransport && transport.sessionId) {
       await withDeadline(transport.terminateSession(), TERMINATE_TIMEOUT_MS, TERMINATE_TIMEOUT_MS, 'terminate').catch(() => {});
     }
@@ -301,6 +385,7 @@ export class McpConnection {
       url,
       state: this._state,
       transport: this._transport,
+      protocol_version: this._protocolVersion,
       tool_count: this._tools.length,
       last_error: this._lastError,
       latency_ms: this.latencyMs,
@@ -311,6 +396,25 @@ export class McpConnection {
     };
   }
 
+  /**
+   * After a failed request: if the session expired (404) or the server now speaks another revision, forgets the
+   * client (and, for the latter, the remembered revision) so the next use reconnects at once; true then.
+   */
+  private recoverable(error: unknown, era: ProtocolEra | null): boolean {
+    if (isSessionExpired(error)) {
+      this.logger.info('session expired (HTTP 404); re-initializing');
+      this.dropClient();
+      return true;
+    }
+    if (era && isEraMismatch(error, era)) {
+      this.logger.info('server no longer speaks the negotiated revision; negotiating again', { protocol_version: this._protocolVersion });
+      this.eras.delete(this.server.url);
+      this.dropClient();
+      return true;
+    }
+    return false;
+  }
+
   private async establish(): Promise<void> {
     this._state = 'connecting';
     const generation = ++this.generation;
@@ -318,14 +422,22 @@ export class McpConnection {
     try {
       const established = await this.negotiate(Date.now() + this.opts.connectTimeoutMs);
       if (generation !== this.generation || this.closed) {
+        await established.subscription?.close().catch(() => {});
         await closeQuietly(established.client);
         throw new UpstreamError({ reason: 'closed', message: 'connection closed while connecting' }, 'connect');
       }
-      const { client, transport, kind, tools } = established;
+      const { client, transport, kind, tools, subscription, usedPrior } = established;
       this.client = client;
       this.transportObj = transport;
+      this.subscription = subscription ?? null;
       this._transport = kind;
       this.memory.set(this.server.url, kind);
+      this._protocolVersion = client.getNegotiatedProtocolVersion() ?? null;
+      this._era = client.getProtocolEra() ?? 'legacy';
+      if (kind === 'streamable-http' && !usedPrior) {
+        const discover = client.getDiscoverResult();
+        this.eras.set(this.server.url, { prior: this._era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' }, at: Date.now() });
+      }
       this._tools = tools;
       this._state = 'connected';
       this.failures = 0;
@@ -335,7 +447,8 @@ export class McpConnection {
       client.onclose = () => {
         if (this.client === client && !this.closed) this.markFailed({ reason: 'closed', message: 'connection closed by server' });
       };
-      this.logger.info('connected', { transport: kind, tool_count: tools.length, latency_ms: this.latencyMs });
+      if (subscription) this.watch(client, subscription, 0);
+      this.logger.info('connected', { transport: kind, protocol_version: this._protocolVersion, tool_count: tools.length, latency_ms: this.latencyMs });
       this.onToolsChanged?.();
     } catch (error) {
       if (generation !== this.generation || this.closed) throw error instanceof UpstreamError ? error : new UpstreamError({ reason: 'closed', message: 'connection closed' }, 'connect');
@@ -368,16 +481,42 @@ export class McpConnection {
     }
   }
 
+  /**
+   * One transport. Streamable HTTP uses the remembered revision when there is a fresh one; if the server answers it
+   * as a server of the other revision would, the remembered one is dropped and the revision negotiated again (within
+   * the same deadline). Legacy SSE is 2025 by definition: no probe.
+   */
   private async attempt(kind: TransportKind, deadline: number): Promise<Established> {
+    if (kind === 'sse') return this.open(kind, deadline, { kind: 'legacy' }, false);
+    const remembered = this.eras.get(this.server.url);
+    if (!remembered || Date.now() - remembered.at > ERA_VERDICT_MAX_AGE_MS) return this.open(kind, deadline, undefined, false);
+    const era: ProtocolEra = remembered.prior.kind;
+    try {
+      return await this.open(kind, deadline, remembered.prior, true);
+    } catch (error) {
+      if (!isEraMismatch(error, era)) throw error;
+      this.logger.info('server no longer speaks the remembered revision; negotiating again', { remembered: era });
+      if (this.eras.get(this.server.url) === remembered) this.eras.delete(this.server.url);
+      return this.open(kind, deadline, undefined, false);
+    }
+  }
+
+  private async open(kind: TransportKind, deadline: number, prior: PriorDiscovery | undefined, usedPrior: boolean): Promise<Established> {
     const remaining = () => deadline - Date.now();
     if (remaining() <= 0) throw new TimeoutError(this.opts.connectTimeoutMs, 'connect');
-    const client = new Client(this.opts.clientInfo ?? { name: 'mcpfleet-agent', version: '0.1.0' }, { capabilities: {} });
+    const client = new Client(this.opts.clientInfo ?? { name: 'mcpfleet-agent', version: '0.1.0' }, {
+      capabilities: {},
+      // Probe with server/discover; without 2026 evidence, the plain 2025 initialize (SSE: always 2025).
+      versionNegotiation: { mode: kind === 'sse' ? 'legacy' : 'auto' },
+      responseCacheStore: toolIndexOnlyCache(),
+      listMaxPages: MAX_LIST_PAGES,
+    });
     client.onerror = (error) => this.logger.debug('transport error', { error: classifyError(error, this.redactor).message });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.scheduleRefresh(client));
-    client.setNotificationHandler(PromptListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/tools/list_changed', () => this.scheduleRefresh(client));
+    client.setNotificationHandler('notifications/prompts/list_changed', () => {
       if (client === this.client) this.onListChanged?.('prompts');
     });
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/resources/list_changed', () => {
       if (client === this.client) this.onListChanged?.('resources');
     });
     const url = new URL(this.server.url);
@@ -386,17 +525,84 @@ export class McpConnection {
         ? new SSEClientTransport(url, { fetch: isolatedAbortFetch() })
         : new StreamableHttpTransport(url, { reconnection: { initialDelayMs: 500, maxDelayMs: 5_000, growFactor: 2, maxRetries: 2 } });
     const work = (async () => {
-      await client.connect(transport, { timeout: Math.max(1, remaining()) });
-      return listAllTools(client, Math.max(1, remaining()));
+      await client.connect(transport, { timeout: Math.max(1, remaining()), ...(prior && { prior }) });
+      const tools = await listAllTools(client, Math.max(1, remaining()));
+      // 2026: change notifications come only on a listen stream; opened now so none is missed after connecting.
+      const subscription = await this.listen(client, Math.max(1, remaining()));
+      return { tools, subscription };
     })();
     try {
-      const tools = await withDeadline(work, remaining(), this.opts.connectTimeoutMs, 'connect');
-      return { client, transport, kind, tools };
+      const { tools, subscription } = await withDeadline(work, remaining(), this.opts.connectTimeoutMs, 'connect');
+      return { client, transport, kind, tools, subscription, usedPrior };
     } catch (error) {
-      work.catch(() => {});
+      work.then((w) => w.subscription?.close(), () => {}).catch(() => {});
       await closeQuietly(client);
+      // The SDK's own timeout and the deadline fire together: report the deadline.
+      if (remaining() <= 0 && classifyError(error, this.redactor).reason === 'timeout') throw new TimeoutError(this.opts.connectTimeoutMs, 'connect');
       throw error;
     }
+  }
+
+  /**
+   * 2026: opens the `subscriptions/listen` stream for the change notifications the server advertises (none on 2025,
+   * where they arrive unsolicited). A server that refuses it still connects: its lists are then read as requested.
+   */
+  private async listen(client: Client, timeoutMs: number): Promise<McpSubscription | undefined> {
+    const filter = listenFilter(client);
+    if (!filter) return undefined;
+    try {
+      return await client.listen(filter, { timeout: timeoutMs });
+    } catch (error) {
+      this.logger.warn('could not open the change notification stream', { error: classifyError(error, this.redactor).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * Reopens the listen stream when the server ends it (restart, idle cut) while this client is in use, after the
+   * backoff delay (500 ms doubling); a refused or reset reopen marks the connection failed, and an answer of a 2025
+   * server drops the client (either way the next use reconnects); other failures are retried
+   * {@link RELISTEN_ATTEMPTS} times. Reopened, the tool list is read again (changes may have been missed).
+   */
+  private watch(client: Client, subscription: McpSubscription, attempt: number): void {
+    void subscription.closed.then((cause) => {
+      if (cause === 'local' || client !== this.client || this.closed) return;
+      if (this.subscription === subscription) this.subscription = null;
+      this.logger.info('change notification stream ended; reopening', { cause });
+      this.relisten(client, attempt);
+    });
+  }
+
+  private relisten(client: Client, attempt: number): void {
+    if (attempt >= RELISTEN_ATTEMPTS) {
+      this.logger.warn('change notification stream not reopened; lists are refreshed on reconnect', { attempts: attempt });
+      return;
+    }
+    if (this.relistenTimer) clearTimeout(this.relistenTimer);
+    const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffInitialMs * 2 ** attempt);
+    this.relistenTimer = setTimeout(() => {
+      this.relistenTimer = null;
+      if (client !== this.client || this.closed) return;
+      const filter = listenFilter(client);
+      if (!filter) return;
+      const generation = this.generation;
+      client.listen(filter, { timeout: this.opts.callTimeoutMs }).then(
+        (subscription) => {
+          if (client !== this.client || this.closed) return void subscription.close().catch(() => {});
+          this.subscription = subscription;
+          this.watch(client, subscription, 0);
+          void this.refreshTools();
+        },
+        (error: unknown) => {
+          if (client !== this.client || this.closed || generation !== this.generation) return;
+          if (this.recoverable(error, 'modern')) return; // restarted as a 2025 server: the next use negotiates again
+          const failure = classifyError(error, this.redactor);
+          if (isConnectionFailure(failure)) return this.markFailed(failure);
+          this.logger.debug('reopening the change notification stream failed', { reason: failure.reason, error: failure.message });
+          this.relisten(client, attempt + 1);
+        },
+      );
+    }, delay);
   }
 
   private scheduleRefresh(client: Client): void {
@@ -413,6 +619,7 @@ export class McpConnection {
     const client = this.client;
     this.client = null;
     this.transportObj = null;
+    this.subscription = null;
     this.generation++;
     if (this._state === 'connected') this._state = 'idle';
     if (client) void closeQuietly(client);
@@ -422,6 +629,7 @@ export class McpConnection {
     const client = this.client;
     this.client = null;
     this.transportObj = null;
+    this.subscription = null;
     this.generation++;
     this.failures++;
     this._state = 'failed';
@@ -433,21 +641,32 @@ export class McpConnection {
   }
 }
 
-/** All pages of tools/list, each request bounded by `timeoutMs`; duplicate names keep the first. */
+/** The 2026 listen filter for the list changes the server advertises; undefined on 2025 or when it advertises none. */
+function listenFilter(client: Client): SubscriptionFilter | undefined {
+  if (client.getProtocolEra() !== 'modern') return undefined;
+  const caps = client.getServerCapabilities();
+  const filter: SubscriptionFilter = {
+    ...(caps?.tools?.listChanged && { toolsListChanged: true }),
+    ...(caps?.prompts?.listChanged && { promptsListChanged: true }),
+    ...(caps?.resources?.listChanged && { resourcesListChanged: true }),
+  };
+  return Object.keys(filter).length > 0 ? filter : undefined;
+}
+
+/**
+ * Every page of tools/list (the client walks them, each request bounded by `timeoutMs`, never answered from its cache);
+ * duplicate names keep the first. A server without the tools capability has none.
+ */
 export async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> {
+  if (!client.getServerCapabilities()?.tools) return [];
+  const result = await client.listTools(undefined, { timeout: timeoutMs, cacheMode: 'refresh' }); // fetched, and kept for callTool
   const tools: Tool[] = [];
   const seen = new Set<string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
-    for (const tool of result.tools) {
-      if (!seen.has(tool.name)) {
-        seen.add(tool.name);
-        tools.push(tool);
-      }
+  for (const tool of result.tools as Tool[]) {
+    if (!seen.has(tool.name)) {
+      seen.add(tool.name);
+      tools.push(tool);
     }
-    cursor = result.nextCursor;
-    if (!cursor) break;
   }
   return tools;
 }

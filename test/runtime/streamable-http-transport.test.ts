@@ -8,11 +8,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { StreamableHttpTransport } from '../../runtime/streamable-http-transport.ts';
+import { Client, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
+import { CONNECTION_CLOSED_CODE, StreamableHttpTransport } from '../../runtime/streamable-http-transport.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import { rejectionOf, waitFor } from './helpers.ts';
 
@@ -93,7 +91,7 @@ describe('StreamableHttpTransport with the SDK server', () => {
     closers.push(f.close);
     const { client } = await connectedClient(f.url);
     let changes = 0;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
       changes++;
     });
     await waitFor(() => f.stats.gets >= 1, 'the GET stream', 5_000);
@@ -112,13 +110,13 @@ describe('StreamableHttpTransport with the SDK server', () => {
     await waitFor(() => f.sessionCount() === 0, 'session gone', 5_000);
   });
 
-  it('reports an expired session as StreamableHTTPError 404', async () => {
+  it('reports an expired session as SdkHttpError 404', async () => {
     const f = await startFixture();
     closers.push(f.close);
     const { client } = await connectedClient(f.url);
     f.expireSessions();
-    const error = await rejectionOf(client.callTool({ name: 'echo', arguments: { text: 'x' } }), StreamableHTTPError);
-    expect(error.code).toBe(404);
+    const error = await rejectionOf(client.callTool({ name: 'echo', arguments: { text: 'x' } }), SdkHttpError);
+    expect(error.status).toBe(404);
     expect(f.stats.unknownSessions).toBeGreaterThanOrEqual(1); // the call, and the GET stream reopening
   });
 });
@@ -131,12 +129,13 @@ describe('StreamableHttpTransport on the wire', () => {
     });
     const t = transport(url);
     await t.start();
-    const wrongType = await rejectionOf(t.send(request(1)), StreamableHTTPError);
-    expect(wrongType.code).toBe(-1);
+    const wrongType = await rejectionOf(t.send(request(1)), SdkError);
+    expect(wrongType.code).toBe(SdkErrorCode.ClientHttpUnexpectedContent);
     expect(wrongType.message).toContain('text/html');
-    const serverError = await rejectionOf(t.send(request(2)), StreamableHTTPError);
-    expect(serverError.code).toBe(500);
+    const serverError = await rejectionOf(t.send(request(2)), SdkHttpError);
+    expect(serverError.status).toBe(500);
     expect(serverError.message).not.toContain('hunter2');
+    expect(JSON.stringify(serverError.data)).not.toContain('hunter2');
   });
 
   it('fails a request at once when its SSE stream ends before the answer', async () => {
@@ -148,7 +147,7 @@ describe('StreamableHttpTransport on the wire', () => {
     await t.send(request(7));
     await waitFor(() => received.length >= 2, 'messages', 5_000);
     expect(received[0]).toMatchObject({ method: 'notifications/message' });
-    expect(received[1]).toMatchObject({ id: 7, error: { code: ErrorCode.ConnectionClosed } });
+    expect(received[1]).toMatchObject({ id: 7, error: { code: CONNECTION_CLOSED_CODE } });
   });
 
   it('does not invent an error when the stream carried the answer', async () => {
@@ -224,5 +223,69 @@ describe('StreamableHttpTransport on the wire', () => {
     await waitFor(() => srv.openSockets() === 0, 'sockets closed', 5_000);
     expect(closed).toBe(1);
     await expect(t.send(request(2))).rejects.toThrow(/Connection closed/);
+  });
+});
+
+describe('StreamableHttpTransport on 2026-07-28 (stateless) requests', () => {
+  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const modernCall = (id: number, name: string): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {}, _meta: envelope } });
+  const probe = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'server/discover', params: { _meta: envelope } });
+  const initialize = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+
+  it('derives MCP-Protocol-Version, Mcp-Method and Mcp-Name from the body (Base64 for unsafe names), none on 2025 messages', async () => {
+    const { url, requests } = await rawServer((req, res, n) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer(n)));
+    const { t } = await recordingTransport(url);
+    await t.send(modernCall(1, 'echo'));
+    await t.send(modernCall(2, ' spaced é'));
+    await t.send(request(3));
+    const headersOf = (n: number) => ({ version: requests[n]!.headers['mcp-protocol-version'], method: requests[n]!.headers['mcp-method'], name: requests[n]!.headers['mcp-name'] });
+    expect(headersOf(0)).toEqual({ version: '2026-07-28', method: 'tools/call', name: 'echo' });
+    expect(headersOf(1)).toEqual({ version: '2026-07-28', method: 'tools/call', name: `=?base64?${Buffer.from(' spaced é').toString('base64')}?=` });
+    expect(headersOf(2)).toEqual({ version: undefined, method: undefined, name: undefined });
+  });
+
+  it('delivers a 400 carrying a JSON-RPC error for a 2026 request as its answer; other HTTP errors keep 4xx bodies for the probe only', async () => {
+    const { url } = await rawServer((req, res, n) => {
+      if (n === 1) return res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32020, message: 'header mismatch' } }));
+      if (n === 2) return res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad Request: no session');
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('token=hunter2 rejected');
+    });
+    const { t, received } = await recordingTransport(url);
+    await t.send(modernCall(1, 'echo'));
+    expect(received).toEqual([{ jsonrpc: '2.0', id: 1, error: { code: -32020, message: 'header mismatch' } }]);
+    const badRequest = await rejectionOf(t.send(modernCall(2, 'echo')), SdkHttpError);
+    expect(badRequest).toMatchObject({ status: 400, data: { text: 'Bad Request: no session' } });
+    expect(badRequest.message).not.toContain('no session');
+    const unauthorized = await rejectionOf(t.send(modernCall(3, 'echo')), SdkHttpError);
+    expect(unauthorized.status).toBe(401);
+    expect(JSON.stringify(unauthorized.data)).not.toContain('hunter2');
+  });
+
+  it('answers the initialize after a probe refused with 405 (or a bare 404) without sending it, but sends it after a JSON-RPC 404', async () => {
+    for (const [status, body, sent] of [[405, 'Method Not Allowed', false], [404, 'Not Found', false], [404, JSON.stringify({ jsonrpc: '2.0', id: 0, error: { code: -32601, message: 'Method not found' } }), true]] as const) {
+      const { url, requests } = await rawServer((req, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end(body));
+      const { t } = await recordingTransport(url);
+      expect((await rejectionOf(t.send(probe(0)), SdkHttpError)).status).toBe(status);
+      expect((await rejectionOf(t.send(initialize(1)), SdkHttpError)).status).toBe(status);
+      expect(requests.length, `${status} ${body}`).toBe(sent ? 2 : 1);
+    }
+  });
+
+  it('aborting requestSignal ends that stream alone, with no invented answer; a stream the server ends is reported', async () => {
+    const srv = await rawServer((req, res, n) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': open\n\n');
+      if (n === 2) res.end(); // the server ends the second stream
+    });
+    const { t, received } = await recordingTransport(srv.url);
+    const abort = new AbortController();
+    let ends = 0;
+    await t.send(modernCall(1, 'sleep'), { requestSignal: abort.signal, onRequestStreamEnd: () => ends++ });
+    expect(srv.openSockets()).toBe(1);
+    abort.abort();
+    await waitFor(() => srv.openSockets() === 0, 'the stream closed', 5_000);
+    await t.send(modernCall(2, 'sleep'), { requestSignal: new AbortController().signal, onRequestStreamEnd: () => ends++ });
+    await waitFor(() => ends === 1, 'onRequestStreamEnd', 5_000);
+    expect(received).toEqual([{ jsonrpc: '2.0', id: 2, error: { code: CONNECTION_CLOSED_CODE, message: expect.stringMatching(/^Connection closed/) } }]);
   });
 });
