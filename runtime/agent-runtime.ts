@@ -108,6 +108,7 @@ export class AgentRuntime {
   private readonly byId = new Map<string, CustomerConfig>();
   private readonly toolListeners = new Set<(customerId: string) => void>();
   private readonly listListeners = new Set<(customerId: string, kind: 'prompts' | 'resources') => void>();
+  private readonly resourceListeners = new Set<(customerId: string, server: string, uri: string) => void>();
   private currentId: string | null = null;
   private switchSeq = 0;
 
@@ -138,6 +139,9 @@ export class AgentRuntime {
             this.emitToolsChanged(customer.id);
           };
           c.onListChanged = (kind) => this.emitListChanged(customer.id, kind);
+          c.onResourceUpdated = (uri) => {
+            for (const listener of this.resourceListeners) listener(customer.id, c.server.name, uri);
+          };
         }
         return session;
       },
@@ -161,6 +165,12 @@ export class AgentRuntime {
   onListChanged(listener: (customerId: string, kind: 'prompts' | 'resources') => void): () => void {
     this.listListeners.add(listener);
     return () => this.listListeners.delete(listener);
+  }
+
+  /** Registers a listener called when a server of a pooled customer says a subscribed resource changed. */
+  onResourceUpdated(listener: (customerId: string, server: string, uri: string) => void): () => void {
+    this.resourceListeners.add(listener);
+    return () => this.resourceListeners.delete(listener);
   }
 
   /** A customer by exact id. */

@@ -110,6 +110,31 @@ export class CustomerCatalog {
     return undefined;
   }
 
+  /**
+   * Asks the server behind a gateway resource URI to send updates of it (`resources/subscribe`), or to stop. Returns
+   * false when the customer has no such resource, or its server does not offer subscriptions (a 2025 feature: a
+   * 2026-07-28 server is not asked).
+   */
+  async subscription(uri: string, subscribe: boolean): Promise<boolean> {
+    // A URI without the gateway prefix (as a tool result links it) belongs to the server that lists it.
+    const routed = upstreamResourceUri(uri) ?? (await this.listedBy(uri));
+    const connection = routed && this.connections.find((c) => c.server.name === routed.server);
+    if (!routed || !connection || !(await this.mayRead(uri))) return false;
+    await connection.connect();
+    if (!connection.capabilities()?.resources?.subscribe || connection.protocolEra === 'modern') return false;
+    await connection.request((client, timeout) =>
+      subscribe ? client.subscribeResource({ uri: routed.uri }, { timeout }) : client.unsubscribeResource({ uri: routed.uri }, { timeout }),
+    );
+    return true;
+  }
+
+  /** The server whose resource list has `uri` (a server's own URI), if any. */
+  private async listedBy(uri: string): Promise<{ server: string; uri: string } | undefined> {
+    const listed = new Set((await this.listResources()).map((r) => r.uri));
+    const owner = this.connections.find((c) => listed.has(gatewayResourceUri(c.server.name, uri)));
+    return owner && { server: owner.server.name, uri };
+  }
+
   /** Completes a prompt or resource-template argument on the server the reference names; undefined when none does. */
   async complete(params: CompleteRequest['params']): Promise<CompleteResult | undefined> {
     const ref = params.ref as { type: string; name?: string; uri?: string };

@@ -40,6 +40,11 @@ export class GatewayCatalog {
     return this.answer(() => this.lease.catalog().readResource(uri), `Resource ${uri.slice(0, 200)} not found for customer "${this.lease.customer.id}"`);
   }
 
+  /** Subscribes to (or unsubscribes from) a resource's updates at its server. */
+  subscription(uri: string, subscribe: boolean): Promise<CatalogAnswer<Record<string, never>>> {
+    return this.answer(async () => ((await this.lease.catalog().subscription(uri, subscribe)) ? {} : undefined), `Resource ${uri.slice(0, 200)} cannot be watched for customer "${this.lease.customer.id}"`);
+  }
+
   complete(params: CompleteRequest['params']): Promise<CatalogAnswer<CompleteResult>> {
     return this.answer(() => this.lease.catalog().complete(params), `nothing to complete for that reference of customer "${this.lease.customer.id}"`);
   }

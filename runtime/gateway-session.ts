@@ -43,6 +43,8 @@ export interface GatewaySessionOptions {
   callDeadlineMs: number;
   /** Bound on waiting for the customer's first connect before answering tools/list, ms. */
   readyDeadlineMs: number;
+  /** Whether another session of the customer watches this gateway resource URI (then it stays watched upstream). */
+  watchedElsewhere?: (uri: string) => boolean;
   /** Called once when the session has closed (client DELETE, stream closed, idle, shutdown). */
   onClosed: (session: GatewaySession) => void;
 }
@@ -108,6 +110,8 @@ export class GatewaySession {
   private readonly opts: GatewaySessionOptions;
   private readonly tools: GatewayTools;
   private readonly catalog: GatewayCatalog;
+  /** Gateway URIs of the resources this session's client watches. */
+  private readonly subscriptions = new Set<string>();
   private listedSignature: string | undefined;
   private notifiedSignature: string | undefined;
   private closed = false;
@@ -123,7 +127,8 @@ export class GatewaySession {
     const customer = options.lease.customer;
     const servers = customer.mcp_servers.map((s) => s.name).join(', ');
     this.server = new Server(GATEWAY_SERVER_INFO, {
-      capabilities: GATEWAY_CAPABILITIES,
+      // resources/subscribe is a 2025 method (2026-07-28 watches resources on its listen stream instead).
+      capabilities: { ...GATEWAY_CAPABILITIES, resources: { ...GATEWAY_CAPABILITIES.resources, subscribe: true } },
       instructions: gatewayInstructions(customer.name, servers),
     });
     this.server.onclose = () => this.dispose();
@@ -152,6 +157,21 @@ export class GatewaySession {
     this.server.setRequestHandler('resources/templates/list', () => touched(() => this.catalog.listResourceTemplates()));
     this.server.setRequestHandler('resources/read', (request) =>
       touched(async () => sessionResult(await this.catalog.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))),
+    );
+    this.server.setRequestHandler('resources/subscribe', (request) =>
+      touched(async () => {
+        const result = sessionResult(await this.catalog.subscription(request.params.uri, true), () => new ResourceNotFoundError(request.params.uri));
+        this.subscriptions.add(request.params.uri);
+        return result;
+      }),
+    );
+    this.server.setRequestHandler('resources/unsubscribe', (request) =>
+      touched(async () => {
+        this.subscriptions.delete(request.params.uri);
+        // The upstream subscription is the customer's: it ends with the last session that watches the resource.
+        if (this.opts.watchedElsewhere?.(request.params.uri)) return {};
+        return sessionResult(await this.catalog.subscription(request.params.uri, false), () => new ResourceNotFoundError(request.params.uri));
+      }),
     );
     this.server.setRequestHandler('completion/complete', (request) => touched(async () => sessionResult(await this.catalog.complete(request.params as never))));
     this.server.setRequestHandler('logging/setLevel', (request) =>
@@ -193,6 +213,19 @@ export class GatewaySession {
     const send = kind === 'prompts' ? this.server.sendPromptListChanged() : this.server.sendResourceListChanged();
     send.catch((error: unknown) => {
       this.opts.logger.debug('list_changed not delivered', { session: this.id.slice(0, 8), kind, error: this.opts.redactor.reason(String(error)) });
+    });
+  }
+
+  /** Does this session's client watch the resource with this gateway URI? */
+  watches(uri: string): boolean {
+    return this.subscriptions.has(uri);
+  }
+
+  /** A watched resource changed at its server: tells this session's client if it subscribed to it (gateway URI). */
+  resourceUpdated(uri: string): void {
+    if (this.closed || !this.subscriptions.has(uri)) return;
+    this.server.sendResourceUpdated({ uri }).catch((error: unknown) => {
+      this.opts.logger.debug('resource update not delivered', { session: this.id.slice(0, 8), error: this.opts.redactor.reason(String(error)) });
     });
   }
 

@@ -36,6 +36,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { GatewayAudit } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
+import { gatewayResourceUri } from './customer-catalog.ts';
 import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import { GatewayTools } from './gateway-tools.ts';
@@ -117,9 +118,14 @@ export class Gateway {
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     const stopTools = runtime.onToolsChanged((id) => this.scheduleToolsChanged(id));
     const stopLists = runtime.onListChanged((id, kind) => this.announceListChanged(id, kind));
+    const stopUpdates = runtime.onResourceUpdated((id, server, uri) => {
+      // A client may have subscribed by the gateway URI or by the server's own (as a tool result links it).
+      for (const session of this.byCustomer.get(id) ?? []) for (const watched of [gatewayResourceUri(server, uri), uri]) session.resourceUpdated(watched);
+    });
     this.unsubscribe = () => {
       stopTools();
       stopLists();
+      stopUpdates();
     };
     this.sweeper = setInterval(() => this.sweepIdle(), Math.max(50, Math.min(30_000, Math.floor(this.idleTimeoutMs / 4))));
     this.sweeper.unref();
@@ -384,6 +390,7 @@ export class Gateway {
       // A call may connect first, then run: both bounds, plus a little for the hops.
       callDeadlineMs: connectMs + callMs + 250,
       readyDeadlineMs: connectMs + 250,
+      watchedElsewhere: (uri) => [...(this.byCustomer.get(customerId) ?? [])].some((other) => other.id !== id && other.watches(uri)),
       onClosed: (s) => this.unregister(s),
     });
   }

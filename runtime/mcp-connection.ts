@@ -185,6 +185,8 @@ export class McpConnection {
   onToolsChanged?: () => void;
   /** Called when the server says its prompts or resources list changed. */
   onListChanged?: (kind: 'prompts' | 'resources') => void;
+  /** Called when the server says a resource it was asked to watch (`resources/subscribe`) changed. */
+  onResourceUpdated?: (uri: string) => void;
 
   private readonly opts: ConnectionOptions;
   private readonly logger: Logger;
@@ -518,6 +520,9 @@ export class McpConnection {
     });
     client.setNotificationHandler('notifications/resources/list_changed', () => {
       if (client === this.client) this.onListChanged?.('resources');
+    });
+    client.setNotificationHandler('notifications/resources/updated', (notification) => {
+      if (client === this.client) this.onResourceUpdated?.(notification.params.uri);
     });
     const url = new URL(this.server.url);
     const transport: AnyTransport =

@@ -37,9 +37,8 @@ interface Row {
 }
 
 // Reasons, so the table reads as one line per scenario.
-const NO_SUBSCRIBE = 'resources/subscribe and unsubscribe are not passed through (-32601)';
 const NO_LOG_MESSAGES = "upstream notifications/message are not forwarded (logging/setLevel is; the pooled upstream connection does not tell which session a log line belongs to)";
-const NO_LAST_PROGRESS = "progress is passed on, but the suite counts 2 of 3: the upstream's last one comes right before its result, and the runtime's v1 upstream client handles notifications a tick after responses";
+const NO_LAST_PROGRESS = "progress is passed on, but the suite counts 2 of 3: the upstream's last one comes right before its result, and the SDK client handles notifications a tick after responses";
 const NO_MCP_PARAM = "Mcp-Param-* headers are not checked against the tool's x-mcp-header parameters";
 const SERVER_REQUEST = 'needs a server→client request (sampling/elicitation) from the upstream: upstream connections are pooled and shared by every session of the customer, so there is no one client to send it to';
 const MRTR = "needs the suite's test_input_required_result_* tools (MRTR input_required results) on a 2026-07-28 upstream; the upstreams speak 2025-11-25 and their server→client requests have no one client to go to (pooled)";
@@ -71,8 +70,8 @@ const TABLE: Row[] = [
   { scenario: 'resources-read-text', revision: '2025-11-25', status: 'pass', reason: '' },
   { scenario: 'resources-read-binary', revision: '2025-11-25', status: 'pass', reason: '' },
   { scenario: 'resources-templates-read', revision: '2025-11-25', status: 'pass', reason: '' },
-  { scenario: 'resources-subscribe', revision: '2025-11-25', status: 'gap', reason: NO_SUBSCRIBE },
-  { scenario: 'resources-unsubscribe', revision: '2025-11-25', status: 'gap', reason: NO_SUBSCRIBE },
+  { scenario: 'resources-subscribe', revision: '2025-11-25', status: 'pass', reason: '' },
+  { scenario: 'resources-unsubscribe', revision: '2025-11-25', status: 'pass', reason: '' },
   { scenario: 'prompts-list', revision: '2025-11-25', status: 'pass', reason: '' },
   { scenario: 'prompts-get-simple', revision: '2025-11-25', status: 'pass', reason: '' },
   { scenario: 'prompts-get-with-args', revision: '2025-11-25', status: 'pass', reason: '' },

@@ -88,6 +88,16 @@ describe('prompts, resources and completions through the gateway', () => {
     expect(result.completion.values.every((v) => v.startsWith('E'))).toBe(true);
   });
 
+  it('a 2025 session can watch a resource: subscribe and unsubscribe reach its server; an unknown one is refused', async () => {
+    const client = await legacy('acme');
+    expect(client.getServerCapabilities()?.resources?.subscribe).toBe(true);
+    const { resources } = await client.listResources();
+    await expect(client.subscribeResource({ uri: resources[0]!.uri })).resolves.toBeDefined();
+    await expect(client.unsubscribeResource({ uri: resources[0]!.uri })).resolves.toBeDefined();
+    const unknown = await rejectionOf(client.subscribeResource({ uri: 'mcpfleet://nosuch/demo://x' }), McpError);
+    expect(unknown.code).toBe(-32602);
+  });
+
   it('logging/setLevel is accepted and forwarded on a 2025 session', async () => {
     const client = await legacy('acme');
     await expect(client.setLoggingLevel('debug')).resolves.toBeDefined();
