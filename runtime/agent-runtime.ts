@@ -7,7 +7,7 @@
  * (API and gateway) goes through.
  */
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { CustomerCatalog } from './customer-catalog.ts';
 import { ConnectionPool, DEFAULT_POOL_SIZE } from './connection-pool.ts';
 import type { CustomerConfig, RuntimeConfig } from './config.ts';
@@ -15,7 +15,7 @@ import { CustomerSession } from './customer-session.ts';
 import type { ExposedTool, SessionReport } from './customer-session.ts';
 import { ToolFilter } from './gateway-filter.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
-import type { ConnectionOptions, EraMemory, ServerStatus, TransportMemory } from './mcp-connection.ts';
+import type { CallRelay, ConnectionOptions, EraMemory, ServerStatus, TransportMemory } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
@@ -88,7 +88,7 @@ export interface CustomerLease {
    * Calls an allowed tool (from {@link find}); `undefined` if it vanished from the list in between. Rejects with
    * `UpstreamError`.
    */
-  call(tool: ExposedTool, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult | undefined>;
+  call(tool: ExposedTool, args: Record<string, unknown>, relay?: CallRelay): Promise<CallToolResult | undefined>;
   /** The customer's prompts, resources and completions (see {@link CustomerCatalog}). */
   catalog(): CustomerCatalog;
   /** Gives the hold back (idempotent); the pool may then evict the session. */
@@ -201,7 +201,7 @@ export class AgentRuntime {
         const tool = session.findTool(name);
         return tool ? { tool, allowed: this.filterOf(customer).allows(tool) } : undefined;
       },
-      call: async (tool, args, onprogress) => (await session.callTool(tool.name, args, onprogress))?.result,
+      call: async (tool, args, relay) => (await session.callTool(tool.name, args, relay))?.result,
       catalog: () => new CustomerCatalog(session.connections, this.filterOf(customer)),
       release: () => {
         if (released) return;

@@ -2,11 +2,11 @@
  * All MCP connections of one customer: connected in parallel (each bounded by its own timeout, so one slow or dead
  * server neither delays nor breaks the others), exposed as one namespaced tool list, and reported per server.
  */
-import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CustomerConfig, TransportKind } from './config.ts';
 import type { FailureReason } from './failure.ts';
 import { McpConnection } from './mcp-connection.ts';
-import type { ConnectionOptions, ServerStatus } from './mcp-connection.ts';
+import type { CallRelay, ConnectionOptions, ServerStatus } from './mcp-connection.ts';
 import { assignToolNames } from './tool-names.ts';
 
 /** A tool as the agent sees it: namespaced name plus where it comes from. */
@@ -157,10 +157,10 @@ export class CustomerSession {
    * Calls a tool by namespaced name. Returns `undefined` for an unknown name; otherwise the upstream result, or
    * rejects with `UpstreamError`.
    */
-  async callTool(name: string, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<{ tool: ExposedTool; result: CallToolResult } | undefined> {
+  async callTool(name: string, args: Record<string, unknown>, relay?: CallRelay): Promise<{ tool: ExposedTool; result: CallToolResult } | undefined> {
     const entry = this.buildIndex().get(name);
     if (!entry) return undefined;
-    const result = await entry.connection.callTool(entry.exposed.original_name, args, onprogress);
+    const result = await entry.connection.callTool(entry.exposed.original_name, args, relay);
     return { tool: entry.exposed, result };
   }
 

@@ -13,14 +13,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, createMcpHandler, LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
 import type { CatalogAnswer } from './gateway-catalog.ts';
 import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
-import { GatewayTools, inRequestTrace, progressRelay } from './gateway-tools.ts';
+import { callRelay, GatewayTools, inRequestTrace } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 
 /** The revision this face serves. */
@@ -113,11 +113,13 @@ export class ModernEndpoint {
     server.setRequestHandler('tools/list', async () => ({ tools: await this.withTools((tools) => tools.listTools()), ...TOOLS_CACHE_HINT }) as never);
     server.setRequestHandler('tools/call', async (request, ctx) => {
       // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
-      const progress = progressRelay(ctx.mcpReq._meta?.progressToken, (n) => ctx.mcpReq.notify(n as never));
+      // Log lines only for a request that asks for them (its `_meta` log level: 2026-07-28 has no logging/setLevel).
+      const logs = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined;
+      const relay = callRelay(ctx.mcpReq._meta?.progressToken, logs, (n) => ctx.mcpReq.notify(n as never));
       const answer = await inRequestTrace(ctx, () =>
-        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, progress.onprogress)),
+        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, relay.relay)),
       );
-      await progress.delivered();
+      await relay.delivered();
       if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
       return answer.result as never;
     });

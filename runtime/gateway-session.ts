@@ -21,7 +21,7 @@ import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
 import type { CatalogAnswer } from './gateway-catalog.ts';
-import { GatewayTools, inRequestTrace, progressRelay } from './gateway-tools.ts';
+import { callRelay, GatewayTools, inRequestTrace } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
 
@@ -110,6 +110,8 @@ export class GatewaySession {
   private readonly opts: GatewaySessionOptions;
   private readonly tools: GatewayTools;
   private readonly catalog: GatewayCatalog;
+  /** Has the client asked for log lines (logging/setLevel)? */
+  private logLevelSet = false;
   /** Gateway URIs of the resources this session's client watches. */
   private readonly subscriptions = new Set<string>();
   private listedSignature: string | undefined;
@@ -141,9 +143,10 @@ export class GatewaySession {
     });
     this.server.setRequestHandler('tools/call', async (request, ctx) => {
       this.touch();
-      const progress = progressRelay(ctx.mcpReq._meta?.progressToken, (n) => ctx.mcpReq.notify(n as never));
-      const answer = await inRequestTrace(ctx, () => this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, progress.onprogress));
-      await progress.delivered();
+      // Log lines go to a session whose client asked for them (logging/setLevel).
+      const relay = callRelay(ctx.mcpReq._meta?.progressToken, this.logLevelSet, (n) => ctx.mcpReq.notify(n as never));
+      const answer = await inRequestTrace(ctx, () => this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, relay.relay));
+      await relay.delivered();
       if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
       return answer.result as never;
     });
@@ -177,6 +180,7 @@ export class GatewaySession {
     this.server.setRequestHandler('logging/setLevel', (request) =>
       touched(async () => {
         await this.catalog.setLoggingLevel(request.params.level);
+        this.logLevelSet = true;
         return {};
       }),
     );

@@ -13,6 +13,7 @@ import { redactValue, scrubErrorResult, upstreamErrorResult } from './gateway-re
 import type { UpstreamProblem } from './gateway-results.ts';
 import { toMcpTools } from './gateway-session.ts';
 import { UpstreamError, withDeadline } from './mcp-connection.ts';
+import type { CallRelay, LogMessage } from './mcp-connection.ts';
 import type { Redactor } from './redact.ts';
 import { traceContextFrom, withTraceContext } from './trace-context.ts';
 
@@ -46,19 +47,22 @@ export function inRequestTrace<T>(ctx: { http?: { req?: { headers: { get(name: s
 }
 
 /** Sends one notification to the client, on the stream of the request it belongs to. */
-type Notify = (notification: { method: 'notifications/progress'; params: Record<string, unknown> }) => Promise<void>;
+type Notify = (notification: { method: 'notifications/progress' | 'notifications/message'; params: Record<string, unknown> }) => Promise<void>;
 
 /**
- * Passes an upstream's progress on to the client under the client's own token. `delivered()` resolves once every
- * notification passed on so far has been written: the handler awaits it before answering, or the last progress
- * (sent by the upstream just before its result) would race the result and be cut off when the stream ends.
- * Without a token, nothing is relayed.
+ * Passes an upstream's progress (under the client's own token) and, when `logs`, its log lines on to the client while
+ * a call runs. `delivered()` resolves once everything passed on so far has been written: the handler awaits it
+ * before answering, or what the upstream sent just before its result would race the result and be cut off when the
+ * stream ends.
  */
-export function progressRelay(token: string | number | undefined, notify: Notify): { onprogress?: (progress: Progress) => void; delivered: () => Promise<void> } {
-  if (token === undefined) return { delivered: async () => {} };
+export function callRelay(token: string | number | undefined, logs: boolean, notify: Notify): { relay: CallRelay; delivered: () => Promise<void> } {
   const sent: Array<Promise<void>> = [];
+  const send = (notification: Parameters<Notify>[0]) => sent.push(notify(notification).catch(() => {}));
   return {
-    onprogress: (progress) => sent.push(notify({ method: 'notifications/progress', params: { ...progress, progressToken: token } }).catch(() => {})),
+    relay: {
+      ...(token !== undefined && { onprogress: (progress: Progress) => send({ method: 'notifications/progress', params: { ...progress, progressToken: token } }) }),
+      ...(logs && { onlog: (message: LogMessage) => send({ method: 'notifications/message', params: { ...message } }) }),
+    },
     delivered: async () => {
       await Promise.all(sent);
     },
@@ -91,9 +95,9 @@ export class GatewayTools {
 
   /**
    * Calls a tool by its namespaced name; never rejects for upstream failures (they become tool error results).
-   * `onprogress` receives the upstream's progress notifications, for the face to pass on under the client's token.
+   * `relay` receives the upstream's progress and log lines while the call runs, for the face to pass on.
    */
-  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, onprogress?: (progress: Progress) => void): Promise<ToolCallAnswer> {
+  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay): Promise<ToolCallAnswer> {
     const { lease, audit, redactor, callDeadlineMs } = this.opts;
     const started = performance.now();
     const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
@@ -114,7 +118,7 @@ export class GatewayTools {
     let outcome: AuditOutcome;
     let reason: string | undefined;
     try {
-      const answer = await withDeadline(lease.call(tool, args, onprogress), callDeadlineMs, callDeadlineMs, 'tool call');
+      const answer = await withDeadline(lease.call(tool, args, relay), callDeadlineMs, callDeadlineMs, 'tool call');
       if (!answer) {
         audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
         return { unknownTool: notFound };

@@ -37,6 +37,19 @@ import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
 import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
+/** A server's log line (`notifications/message` params). */
+export interface LogMessage {
+  level: string;
+  logger?: string;
+  data: unknown;
+}
+
+/** What a tool call passes on while it runs: the server's progress and log lines. */
+export interface CallRelay {
+  onprogress?: (progress: Progress) => void;
+  onlog?: (message: LogMessage) => void;
+}
+
 /** Connection lifecycle. `failed` keeps the last known tools; the next use reconnects once the backoff has passed. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'failed' | 'closed';
 
@@ -185,6 +198,8 @@ export class McpConnection {
   onToolsChanged?: () => void;
   /** Called when the server says its prompts or resources list changed. */
   onListChanged?: (kind: 'prompts' | 'resources') => void;
+  /** Listeners of the server's `notifications/message` log lines: the tool calls in flight that relay them. */
+  private readonly logListeners = new Set<(params: LogMessage) => void>();
   /** Called when the server says a resource it was asked to watch (`resources/subscribe`) changed. */
   onResourceUpdated?: (uri: string) => void;
 
@@ -290,11 +305,19 @@ export class McpConnection {
    * unavailable, `'call'` when the request failed (timeout, JSON-RPC error); connection-level failures put the
    * connection into `failed`.
    */
-  async callTool(name: string, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult> {
-    return (await this.request(
-      (client, timeout) => client.callTool({ name, arguments: args }, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
-      true,
-    )) as CallToolResult;
+  async callTool(name: string, args: Record<string, unknown>, relay: CallRelay = {}): Promise<CallToolResult> {
+    const { onprogress, onlog } = relay;
+    // The server's log lines while the call runs belong to it (a pooled connection serves one customer; calls running
+    // at the same time on it all hear them).
+    if (onlog) this.logListeners.add(onlog);
+    try {
+      return (await this.request(
+        (client, timeout) => client.callTool({ name, arguments: args }, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
+        true,
+      )) as CallToolResult;
+    } finally {
+      if (onlog) this.logListeners.delete(onlog);
+    }
   }
 
   /** What the server offers (prompts, resources, completions, logging), once connected; undefined before. */
@@ -520,6 +543,9 @@ export class McpConnection {
     });
     client.setNotificationHandler('notifications/resources/list_changed', () => {
       if (client === this.client) this.onListChanged?.('resources');
+    });
+    client.setNotificationHandler('notifications/message', (notification) => {
+      if (client === this.client) for (const listener of this.logListeners) listener(notification.params as LogMessage);
     });
     client.setNotificationHandler('notifications/resources/updated', (notification) => {
       if (client === this.client) this.onResourceUpdated?.(notification.params.uri);

@@ -315,6 +315,10 @@ export class StreamableHttpTransport implements Transport {
   ): void {
     let lastEventId: string | undefined;
     let answered = false;
+    let notified = false;
+    /** The end of the stream, held back while a deferred answer is on its way (see below). */
+    let heldEnd: (() => void) | undefined;
+    let deferring = false;
     const parser = createParser({
       onEvent: (event) => {
         if (event.id) lastEventId = event.id;
@@ -326,7 +330,21 @@ export class StreamableHttpTransport implements Transport {
           this.onerror?.(error as Error);
           return;
         }
-        if (requestId !== undefined && isResponse(message) && (message as { id?: RequestId }).id === requestId) answered = true;
+        const isAnswer = requestId !== undefined && isResponse(message) && (message as { id?: RequestId }).id === requestId;
+        if (isAnswer) answered = true;
+        if (!isAnswer) notified ||= !isResponse(message);
+        // The SDK client runs notification handlers a tick after it settles a request with its answer: progress or a
+        // log line the server sent just before answering would reach a request that has already ended. Handing the
+        // answer over one turn later lets them run first.
+        if (isAnswer && notified) {
+          deferring = true;
+          setImmediate(() => {
+            deferring = false;
+            this.onmessage?.(message);
+            heldEnd?.();
+          });
+          return;
+        }
         this.onmessage?.(message);
       },
       onRetry: (ms) => {
@@ -336,6 +354,10 @@ export class StreamableHttpTransport implements Transport {
     let ended = false;
     const finish = (error?: Error) => {
       if (ended) return;
+      if (deferring) {
+        heldEnd = () => finish(error);
+        return;
+      }
       ended = true;
       if (this.closed || options?.requestSignal?.aborted) return;
       if (error) this.onerror?.(new Error(`SSE stream disconnected: ${error.message}`));
