@@ -38,6 +38,7 @@ import { GatewayAudit } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
 import { gatewayResourceUri } from './customer-catalog.ts';
 import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
+import { paramHeaderProblem } from './mcp-param-headers.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import { GatewayTools } from './gateway-tools.ts';
 import { traceContextOf, withTraceContext } from './trace-context.ts';
@@ -77,6 +78,9 @@ export interface GatewayEndpoints {
   sse: string;
   auth: GatewayAuthMode;
 }
+
+/** JSON-RPC error of a header that does not match the body (MCP 2026-07-28). */
+const HEADER_MISMATCH = -32020;
 
 const ROUTE = /^\/customers\/([^/]+)\/(mcp|sse|messages)$/;
 
@@ -282,7 +286,33 @@ export class Gateway {
       res.end(text);
       return;
     }
+    const mismatch = this.paramHeaderMismatch(req, customerId, body);
+    if (mismatch) {
+      const text = JSON.stringify({ jsonrpc: '2.0', id: mismatch.id, error: { code: HEADER_MISMATCH, message: `Header mismatch: ${mismatch.message}` } });
+      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
     await this.modernEndpoint(customerId).handle(req, res, body);
+  }
+
+  /** For a 2026-07-28 tools/call: why its `Mcp-Param-*` headers do not match its arguments (see mcp-param-headers.ts). */
+  private paramHeaderMismatch(req: IncomingMessage, customerId: string, body: unknown): { id: string | number | null; message: string } | undefined {
+    const message = body as { id?: string | number; method?: unknown; params?: { name?: unknown; arguments?: unknown } } | undefined;
+    if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') return undefined;
+    const lease = this.runtime.lease(customerId);
+    try {
+      const tool = lease.find(message.params.name);
+      if (!tool?.allowed) return undefined; // answered as an unknown tool further on
+      const args = typeof message.params.arguments === 'object' && message.params.arguments !== null ? (message.params.arguments as Record<string, unknown>) : {};
+      const problem = paramHeaderProblem(tool.tool.inputSchema, args, (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      });
+      return problem ? { id: message.id ?? null, message: problem } : undefined;
+    } finally {
+      lease.release();
+    }
   }
 
   /**
