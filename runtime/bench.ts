@@ -7,9 +7,11 @@
  * 2. Switching back to a pooled customer (median, p95).
  * 3. tools/call overhead: through the runtime vs. an SDK client talking to the server directly (medians), the
  *    runtime called with node:http on a keep-alive socket and, for comparison, with fetch; bare GET /healthz round
- *    trips with both clients show each client's own share. The direct client runs twice: with the SDK's streamable
- *    HTTP transport (what an agent would use without the runtime) and with the runtime's own transport (so the
- *    cost of the extra hop alone shows too).
+ *    trips with both clients show each client's own share. Direct clients, all in the same interleaved run: the
+ *    SDK v1 client on its transport, the SDK v2 client on its `StreamableHTTPClientTransport` (what an agent would
+ *    use without the runtime) and on the runtime's own transport (so the cost of the extra hop alone shows too), on
+ *    a 2025 server and on a 2026-07-28 one; their medians and client CPU per call (this process) as ratios, v2's
+ *    transport to the runtime's.
  * 4. 200 concurrent API requests: errors and wall time.
  * 5. MCP gateway: tools/call through `/customers/<id>/mcp` (SDK client, streamable HTTP) vs. an SDK client talking
  *    to the server directly, interleaved: medians, p99s and the overhead of each.
@@ -24,6 +26,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { Client as V2Client, StreamableHTTPClientTransport as V2StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { closeStreamable, connectStreamable } from '../test/runtime/fixtures/gateway-clients.ts';
@@ -91,14 +94,21 @@ class KeepAliveJsonClient {
 }
 
 /** A fixture MCP server in its own process, so direct and runtime calls both cross a process boundary. */
-async function fixtureProcess(name: string, delayMs = 0): Promise<{ url: string }> {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', 'test/runtime/fixtures/serve-fixture.ts', '--name', name, '--delay', String(delayMs)]);
+async function fixtureProcess(name: string, delayMs = 0, revision = '2025'): Promise<{ url: string }> {
+  const proc = startProcess(process.execPath, ['--import', 'tsx', 'test/runtime/fixtures/serve-fixture.ts', '--name', name, '--delay', String(delayMs), '--revision', revision]);
   const match = await waitFor(() => /FIXTURE_URL=(\S+)/.exec(proc.output()), `fixture ${name}`, 20_000);
   return { url: match[1]! };
 }
 
 async function main(): Promise<void> {
-  const [fast, slow, solo, fleetA, fleetB] = await Promise.all([fixtureProcess('fast'), fixtureProcess('slow', 300), fixtureProcess('solo'), fixtureProcess('fleet-a'), fixtureProcess('fleet-b')]);
+  const [fast, slow, solo, fleetA, fleetB, modern] = await Promise.all([
+    fixtureProcess('fast'),
+    fixtureProcess('slow', 300),
+    fixtureProcess('solo'),
+    fixtureProcess('fleet-a'),
+    fixtureProcess('fleet-b'),
+    fixtureProcess('modern', 0, '2026'),
+  ]);
   const dead = await startBlackHole();
   const trio = customer('trio', 'Trio', [server('grafana', fast.url), server('alertmanager', slow.url), server('genesys', dead.url)]);
   // Ten more customers for the gateway load test, two servers each (two fixture processes shared by all).
@@ -150,25 +160,61 @@ async function main(): Promise<void> {
 
   // 3. tools/call overhead. The runtime is called with node:http on a keep-alive socket, which costs the client what
   // the runtime's own SDK client pays on its side; fetch (undici) is measured too, as it adds ~0.6 ms of client work
-  // per request that is not the runtime's (see the bare round trips).
+  // per request that is not the runtime's (see the bare round trips). The direct clients compare the SDK's
+  // transports with the runtime's on both revisions (the 2026 fixture is the SDK v2 stateless server).
   await runtime.json('/api/customers/switch', postJson({ customer: 'trio' }));
-  const direct = new Client({ name: 'bench-direct', version: '1.0.0' });
-  await direct.connect(new StreamableHTTPClientTransport(new URL(fast.url)));
-  const directLean = new Client({ name: 'bench-direct-lean', version: '1.0.0' });
-  await directLean.connect(new StreamableHttpTransport(new URL(fast.url)));
+  const v1Sdk = new Client({ name: 'bench-v1', version: '1.0.0' });
+  await v1Sdk.connect(new StreamableHTTPClientTransport(new URL(fast.url)));
+  const v1Own = new Client({ name: 'bench-v1-own', version: '1.0.0' }); // the runtime before SDK v2
+  await v1Own.connect(new StreamableHttpTransport(new URL(fast.url)));
+  const v2Client = async (url: string, own: boolean) => {
+    const client = new V2Client({ name: own ? 'bench-v2-own' : 'bench-v2', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(own ? new StreamableHttpTransport(new URL(url)) : new V2StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  };
+  const v2Sdk = await v2Client(fast.url, false);
+  const v2Own = await v2Client(fast.url, true);
+  const v2SdkModern = await v2Client(modern.url, false);
+  const v2OwnModern = await v2Client(modern.url, true);
+  if (v2Sdk.getProtocolEra() !== 'legacy' || v2SdkModern.getProtocolEra() !== 'modern' || v2OwnModern.getProtocolEra() !== 'modern') throw new Error('unexpected protocol revisions');
   const keepAlive = new KeepAliveJsonClient(runtime.url);
-  const calls = { direct: [] as number[], directLean: [] as number[], runtime: [] as number[], runtimeFetch: [] as number[], hop: [] as number[], hopFetch: [] as number[] };
-  const timed = async (into: number[], warm: boolean, call: () => Promise<number>) => {
+  type Series = { times: number[]; cpu: number };
+  const series = (): Series => ({ times: [], cpu: 0 });
+  const calls = {
+    v1Sdk: series(),
+    v1Own: series(),
+    v2Sdk: series(),
+    v2Own: series(),
+    v2SdkModern: series(),
+    v2OwnModern: series(),
+    runtime: series(),
+    runtimeFetch: series(),
+    hop: series(),
+    hopFetch: series(),
+  };
+  /** One call, timed; `cpu` is this process's CPU (user + system) during it, i.e. the client's share. */
+  const timed = async (into: Series, warm: boolean, call: () => Promise<number>) => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const status = await call();
+    const elapsed = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     if (status !== 200) throw new Error(`bench call failed: HTTP ${status}`);
-    if (warm) into.push(performance.now() - t0);
+    if (warm) {
+      into.times.push(elapsed);
+      into.cpu += (cpu.user + cpu.system) / 1000;
+    }
   };
+  const echo = (client: { callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown> }, text: string) => async () => (await client.callTool({ name: 'echo', arguments: { text } }), 200);
   for (let i = 0; i < CALLS + 30; i++) {
     const warm = i >= 30;
     const call = JSON.stringify({ tool: 'grafana_echo', arguments: { text: `r${i}` } });
-    await timed(calls.direct, warm, async () => (await direct.callTool({ name: 'echo', arguments: { text: `d${i}` } }), 200));
-    await timed(calls.directLean, warm, async () => (await directLean.callTool({ name: 'echo', arguments: { text: `l${i}` } }), 200));
+    await timed(calls.v1Sdk, warm, echo(v1Sdk, `d${i}`));
+    await timed(calls.v1Own, warm, echo(v1Own, `v${i}`));
+    await timed(calls.v2Sdk, warm, echo(v2Sdk, `s${i}`));
+    await timed(calls.v2Own, warm, echo(v2Own, `o${i}`));
+    await timed(calls.v2SdkModern, warm, echo(v2SdkModern, `m${i}`));
+    await timed(calls.v2OwnModern, warm, echo(v2OwnModern, `n${i}`));
     await timed(calls.runtime, warm, () => keepAlive.request('POST', '/api/tools/call', call));
     await timed(calls.runtimeFetch, warm, async () => {
       const res = await runtime.api('/api/tools/call', { method: 'POST', headers: { 'content-type': 'application/json' }, body: call });
@@ -182,18 +228,31 @@ async function main(): Promise<void> {
       return res.status;
     });
   }
-  await direct.close();
-  await directLean.close();
+  await Promise.all([v1Sdk.close(), v1Own.close(), v2Sdk.close(), v2Own.close(), v2SdkModern.close(), v2OwnModern.close()]);
   keepAlive.close();
-  const directMedian = median(calls.direct);
+  const med = (s: Series) => median(s.times);
+  const cpuPerCall = (s: Series) => s.cpu / s.times.length;
+  const row = (label: string, s: Series) => `   ${label.padEnd(54)}median ${ms(med(s))}, p95 ${ms(quantile(s.times, 0.95))}, client CPU ${ms(cpuPerCall(s))}/call`;
+  const ratio = (a: Series, b: Series) => `latency ${(med(a) / med(b)).toFixed(2)}×, client CPU ${(cpuPerCall(a) / cpuPerCall(b)).toFixed(2)}×`;
+  const directMedian = med(calls.v2Sdk);
   console.log(`3. tools/call (echo), ${CALLS} calls each, interleaved after 30 warm-up calls`);
-  console.log(`   direct SDK client:                  median ${ms(directMedian)}, p95 ${ms(quantile(calls.direct, 0.95))}`);
-  console.log(`   direct, runtime's transport:        median ${ms(median(calls.directLean))}, p95 ${ms(quantile(calls.directLean, 0.95))}`);
-  console.log(`   through the runtime (node:http):    median ${ms(median(calls.runtime))}, p95 ${ms(quantile(calls.runtime, 0.95))}`);
-  console.log(`   overhead (medians):                 ${ms(median(calls.runtime) - directMedian)}  (target ≤ 2 ms)`);
-  console.log(`   the hop alone (vs same transport):  ${ms(median(calls.runtime) - median(calls.directLean))}`);
-  console.log(`   through the runtime (fetch):        median ${ms(median(calls.runtimeFetch))}, overhead ${ms(median(calls.runtimeFetch) - directMedian)}`);
-  console.log(`   bare round trip GET /healthz:       node:http ${ms(median(calls.hop))}, fetch ${ms(median(calls.hopFetch))} (the client's share)\n`);
+  console.log(row('direct, SDK v1 client + v1 transport (2025):', calls.v1Sdk));
+  console.log(row("direct, SDK v1 client + runtime's transport (2025):", calls.v1Own));
+  console.log(row('direct, SDK v2 client + v2 transport (2025):', calls.v2Sdk));
+  console.log(row("direct, SDK v2 client + runtime's transport (2025):", calls.v2Own));
+  console.log(row('direct, SDK v2 client + v2 transport (2026-07-28):', calls.v2SdkModern));
+  console.log(row("direct, SDK v2 client + runtime's transport (2026):", calls.v2OwnModern));
+  const show = (label: string, text: string) => console.log(`   ${label.padEnd(54)}${text}`);
+  show("v2 transport / runtime's transport, 2025:", ratio(calls.v2Sdk, calls.v2Own));
+  show("v2 transport / runtime's transport, 2026-07-28:", ratio(calls.v2SdkModern, calls.v2OwnModern));
+  show('v2 client / v1 client, both on v1-era transports:', ratio(calls.v2Sdk, calls.v1Sdk));
+  show("v2 client / v1 client, both on the runtime's:", ratio(calls.v2Own, calls.v1Own));
+  show('through the runtime (node:http):', `median ${ms(med(calls.runtime))}, p95 ${ms(quantile(calls.runtime.times, 0.95))}`);
+  show('overhead vs the direct SDK v2 client (medians):', `${ms(med(calls.runtime) - directMedian)}  (target ≤ 2 ms)`);
+  show('overhead vs the direct SDK v1 client (medians):', ms(med(calls.runtime) - med(calls.v1Sdk)));
+  show('the hop alone (vs the same client and transport):', ms(med(calls.runtime) - med(calls.v2Own)));
+  show('through the runtime (fetch):', `median ${ms(med(calls.runtimeFetch))}, overhead ${ms(med(calls.runtimeFetch) - directMedian)}`);
+  show('bare round trip GET /healthz:', `node:http ${ms(med(calls.hop))}, fetch ${ms(med(calls.hopFetch))} (the client's share)\n`);
 
   // 4. 200 concurrent requests.
   const paths = ['/api/customers', '/api/tools', '/api/servers', '/healthz'];
