@@ -139,8 +139,12 @@ export interface RuntimeProc extends Proc {
 }
 
 /** Spawns `runtime/main.ts` on a free port and waits for its "listening" line. */
-export async function startRuntime(configPath: string, options: { env?: Record<string, string>; args?: string[]; token?: string } = {}): Promise<RuntimeProc> {
-  const proc = startProcess(process.execPath, ['--import', 'tsx', 'runtime/main.ts', '--port', '0', '--config', configPath, ...(options.args ?? [])], {
+export async function startRuntime(
+  configPath: string,
+  options: { env?: Record<string, string>; args?: string[]; token?: string; /** Node arguments that start the runtime instead of the sources under tsx, e.g. the built bundle. */ entry?: string[] } = {},
+): Promise<RuntimeProc> {
+  const entry = options.entry ?? ['--import', 'tsx', 'runtime/main.ts'];
+  const proc = startProcess(process.execPath, [...entry, '--port', '0', '--config', configPath, ...(options.args ?? [])], {
     env: baseEnv(options.env),
   });
   const line = await waitFor(
