@@ -91,6 +91,11 @@ export interface CustomerLease {
   call(tool: ExposedTool, args: Record<string, unknown>, relay?: CallRelay): Promise<CallToolResult | undefined>;
   /** The customer's prompts, resources and completions (see {@link CustomerCatalog}). */
   catalog(): CustomerCatalog;
+  /**
+   * How long the customer's tool list may be kept, ms: the shortest `ttlMs` its connected servers give their own lists
+   * (2026-07-28), 0 when one gives none (a 2025 server) or none is connected. The list changes when any of them does.
+   */
+  toolsTtlMs(): number;
   /** Gives the hold back (idempotent); the pool may then evict the session. */
   release(): void;
 }
@@ -203,6 +208,11 @@ export class AgentRuntime {
       },
       call: async (tool, args, relay) => (await session.callTool(tool.name, args, relay))?.result,
       catalog: () => new CustomerCatalog(session.connections, this.filterOf(customer)),
+      toolsTtlMs: () => {
+        const connected = session.connections.filter((c) => c.state === 'connected');
+        const hints = connected.map((c) => c.toolsTtlMs);
+        return connected.length === 0 || hints.some((ttl) => ttl === undefined) ? 0 : Math.min(...(hints as number[]));
+      },
       release: () => {
         if (released) return;
         released = true;

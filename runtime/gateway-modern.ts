@@ -15,7 +15,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { classifyInboundRequest, createMcpHandler, LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
-import type { AgentRuntime } from './agent-runtime.ts';
+import type { AgentRuntime, CustomerLease } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { GatewayCatalog } from './gateway-catalog.ts';
 import type { CatalogAnswer } from './gateway-catalog.ts';
@@ -27,13 +27,11 @@ import type { Logger } from './logger.ts';
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /**
- * Caching hint of every tools/list answer: `private`, as the list depends on the customer's token and filter; a TTL of
- * 0, so a client asks again rather than trust a copy — a customer's list changes whenever one of its upstreams'
- * does, which the `subscriptions/listen` stream announces.
+ * Caching hint of the prompts, resources and templates lists: `private`, as they depend on the customer's token and
+ * filter, and a TTL of 0, as they are read from the upstreams on every request. tools/list derives its TTL from the
+ * upstreams' own (the shortest; 0 when one gives none), as the customer's list changes whenever one of theirs does.
  */
-const TOOLS_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
-/** The same for the prompts, resources and templates lists, which are read from the upstreams on every request. */
-const LIST_CACHE_HINT = TOOLS_CACHE_HINT;
+const LIST_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
 
 /** A catalog answer as a 2026-07-28 request gets it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
 function modernResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
@@ -110,7 +108,9 @@ export class ModernEndpoint {
     // logging/setLevel is gone in 2026-07-28 (the level travels per request); the rest is as on a 2025 session.
     const { logging: _logging, ...capabilities } = GATEWAY_CAPABILITIES;
     const server = new Server(GATEWAY_SERVER_INFO, { capabilities, instructions: gatewayInstructions(customer.name, servers) });
-    server.setRequestHandler('tools/list', async () => ({ tools: await this.withTools((tools) => tools.listTools()), ...TOOLS_CACHE_HINT }) as never);
+    server.setRequestHandler('tools/list', async () =>
+      this.withTools(async (tools, lease) => ({ tools: await tools.listTools(), ttlMs: lease.toolsTtlMs(), cacheScope: 'private' as const })) as never,
+    );
     server.setRequestHandler('tools/call', async (request, ctx) => {
       // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
       // Log lines only for a request that asks for them (its `_meta` log level: 2026-07-28 has no logging/setLevel).
@@ -145,11 +145,11 @@ export class ModernEndpoint {
   }
 
   /** Runs `work` with the customer's tools, holding a lease on the customer for its length. */
-  private async withTools<T>(work: (tools: GatewayTools) => Promise<T>): Promise<T> {
+  private async withTools<T>(work: (tools: GatewayTools, lease: CustomerLease) => Promise<T>): Promise<T> {
     const { runtime, audit, callDeadlineMs, readyDeadlineMs } = this.opts;
     const lease = runtime.lease(this.customerId);
     try {
-      return await work(new GatewayTools({ lease, audit, redactor: runtime.redactor, callDeadlineMs, readyDeadlineMs }));
+      return await work(new GatewayTools({ lease, audit, redactor: runtime.redactor, callDeadlineMs, readyDeadlineMs }), lease);
     } finally {
       lease.release();
     }

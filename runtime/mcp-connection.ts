@@ -186,6 +186,7 @@ interface Established {
   transport: AnyTransport;
   kind: TransportKind;
   tools: Tool[];
+  toolsTtlMs: number | undefined;
   /** 2026: the open `subscriptions/listen` stream (change notifications), if the server offers any. */
   subscription: McpSubscription | undefined;
   /** Whether this connect used a remembered revision (`prior`) instead of negotiating. */
@@ -213,6 +214,7 @@ export class McpConnection {
   private _protocolVersion: string | null = null;
   private _era: ProtocolEra | null = null;
   private _tools: Tool[] = [];
+  private _toolsTtlMs: number | undefined;
   private _lastError: LastError | null = null;
   private latencyMs: number | null = null;
   private lastCallMs: number | null = null;
@@ -256,6 +258,11 @@ export class McpConnection {
   /** `modern` (2026-07-28) or `legacy` (2025), in use or last used. */
   get protocolEra(): ProtocolEra | null {
     return this._era;
+  }
+
+  /** How long the server says its tool list may be kept, ms (2026-07-28 `ttlMs`); undefined when it says nothing. */
+  get toolsTtlMs(): number | undefined {
+    return this._state === 'connected' ? this._toolsTtlMs : undefined;
   }
 
   /** Last known tool list (kept while `failed`, so calling a tool triggers the reconnect). */
@@ -359,9 +366,10 @@ export class McpConnection {
     const generation = this.generation;
     const era = this._era;
     try {
-      const tools = await listAllTools(client, this.opts.callTimeoutMs);
+      const { tools, ttlMs } = await listAllTools(client, this.opts.callTimeoutMs);
       if (generation !== this.generation || client !== this.client) return;
       this._tools = tools;
+      this._toolsTtlMs = ttlMs;
       this.logger.info('tool list refreshed', { tool_count: tools.length });
       this.onToolsChanged?.();
     } catch (error) {
@@ -464,6 +472,7 @@ export class McpConnection {
         this.eras.set(this.server.url, { prior: this._era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' }, at: Date.now() });
       }
       this._tools = tools;
+      this._toolsTtlMs = established.toolsTtlMs;
       this._state = 'connected';
       this.failures = 0;
       this._lastError = null;
@@ -557,14 +566,14 @@ export class McpConnection {
         : new StreamableHttpTransport(url, { reconnection: { initialDelayMs: 500, maxDelayMs: 5_000, growFactor: 2, maxRetries: 2 } });
     const work = (async () => {
       await client.connect(transport, { timeout: Math.max(1, remaining()), ...(prior && { prior }) });
-      const tools = await listAllTools(client, Math.max(1, remaining()));
+      const listed = await listAllTools(client, Math.max(1, remaining()));
       // 2026: change notifications come only on a listen stream; opened now so none is missed after connecting.
       const subscription = await this.listen(client, Math.max(1, remaining()));
-      return { tools, subscription };
+      return { listed, subscription };
     })();
     try {
-      const { tools, subscription } = await withDeadline(work, remaining(), this.opts.connectTimeoutMs, 'connect');
-      return { client, transport, kind, tools, subscription, usedPrior };
+      const { listed, subscription } = await withDeadline(work, remaining(), this.opts.connectTimeoutMs, 'connect');
+      return { client, transport, kind, tools: listed.tools, toolsTtlMs: listed.ttlMs, subscription, usedPrior };
     } catch (error) {
       work.then((w) => w.subscription?.close(), () => {}).catch(() => {});
       await closeQuietly(client);
@@ -688,8 +697,8 @@ function listenFilter(client: Client): SubscriptionFilter | undefined {
  * Every page of tools/list (the client walks them, each request bounded by `timeoutMs`, never answered from its cache);
  * duplicate names keep the first. A server without the tools capability has none.
  */
-export async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> {
-  if (!client.getServerCapabilities()?.tools) return [];
+export async function listAllTools(client: Client, timeoutMs: number): Promise<ToolList> {
+  if (!client.getServerCapabilities()?.tools) return { tools: [], ttlMs: undefined };
   const result = await client.listTools(undefined, { timeout: timeoutMs, cacheMode: 'refresh' }); // fetched, and kept for callTool
   const tools: Tool[] = [];
   const seen = new Set<string>();
@@ -699,7 +708,14 @@ export async function listAllTools(client: Client, timeoutMs: number): Promise<T
       tools.push(tool);
     }
   }
-  return tools;
+  const ttlMs = (result as { ttlMs?: unknown }).ttlMs;
+  return { tools, ttlMs: typeof ttlMs === 'number' && ttlMs >= 0 ? ttlMs : undefined };
+}
+
+/** A server's tool list and how long it says the list may be kept (`ttlMs`, 2026-07-28; undefined when it says nothing). */
+export interface ToolList {
+  tools: Tool[];
+  ttlMs: number | undefined;
 }
 
 /** Rejects with {@link TimeoutError} (reporting `reportedMs`) if `promise` takes longer than `ms`. */

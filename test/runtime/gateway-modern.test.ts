@@ -9,6 +9,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeStreamable, connectStreamable } from './fixtures/gateway-clients.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
+import { startModernFixture } from './fixtures/modern-fixture.ts';
 import type { Fixture } from './fixtures/mcp-fixture.ts';
 import { cleanup, customer, server, startRuntime, waitFor, writeConfig } from './helpers.ts';
 import type { RuntimeProc } from './helpers.ts';
@@ -51,8 +52,12 @@ async function rawModern(id: string, body: Record<string, unknown>, headers: Rec
 beforeAll(async () => {
   acme = await startFixture({ name: 'acme' });
   beta = await startFixture({ name: 'beta' });
-  closers.push(acme.close, beta.close);
+  const cached = await startModernFixture({ toolsTtlMs: 30_000 });
+  closers.push(acme.close, beta.close, cached.close);
   const config = writeConfig([
+    // A 2026-07-28 upstream that lets its tool list be kept 30 s, alone and beside a 2025 one (which says nothing).
+    customer('cached', 'Cached', [server('modern', cached.url)]),
+    customer('mixed', 'Mixed', [server('modern', cached.url), server('alertmanager', acme.url)]),
     { ...customer('acme', 'Acme', [server('alertmanager', acme.url)]), gateway: { token_env: 'GATEWAY_TOKEN_ACME' } },
     { ...customer('beta', 'Beta', [server('grafana', beta.url)]), gateway: { token_env: 'GATEWAY_TOKEN_BETA' } },
   ]);
@@ -105,6 +110,13 @@ describe('gateway on 2026-07-28', () => {
     const list = await rawModern('acme', { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: ENVELOPE } }, { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' });
     expect(list.json.result).toMatchObject({ ttlMs: 0, cacheScope: 'private' });
     expect(list.json.result.tools.length).toBeGreaterThan(0);
+  });
+
+  it('the tools/list TTL is the shortest its upstreams give, 0 when one gives none', async () => {
+    const list = { jsonrpc: '2.0', id: 31, method: 'tools/list', params: { _meta: ENVELOPE } };
+    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' };
+    expect((await rawModern('cached', list, headers, '')).json.result).toMatchObject({ ttlMs: 30_000, cacheScope: 'private' });
+    expect((await rawModern('mixed', list, headers, '')).json.result).toMatchObject({ ttlMs: 0, cacheScope: 'private' });
   });
 
   it('refuses what the revision forbids, echoing the request id', async () => {
