@@ -22,6 +22,8 @@
  * Options: --timeout-ms N (connect timeout, default 1000), --samples N (fresh switches, default 5),
  * --calls N (tools/call pairs, default 300), --session-calls N (calls per gateway session in 6, default 20; 400 makes
  * the 20,000 calls the memory figure is for), --tsx (run the runtime's sources under tsx instead of the built bundle).
+ * BENCH_RUNTIME_NODE_OPTIONS: NODE_OPTIONS of the measured runtime only (e.g. --max-old-space-size=96, to see what a
+ * heap cap does to memory and throughput).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
 
   // One long-lived runtime for the rest: the esbuild bundle, as it ships (under tsx the same runtime takes ~75 MB more
   // memory for the TypeScript loader); --tsx runs the sources instead.
-  const runtime = await startRuntime(config, { args, ...(!values.tsx && { entry: [buildBundle()] }) });
+  const runtime = await startRuntime(config, { args, ...(!values.tsx && { entry: [buildBundle()] }), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS && { env: { NODE_OPTIONS: process.env.BENCH_RUNTIME_NODE_OPTIONS } }) });
   await runtime.json('/api/customers/switch', postJson({ customer: 'solo' }));
   await runtime.json('/api/customers/switch', postJson({ customer: 'trio' }));
 
