@@ -38,7 +38,7 @@ interface Row {
 
 // Reasons, so the table reads as one line per scenario.
 const SERVER_REQUEST = 'needs a server→client request (sampling/elicitation) from the upstream: upstream connections are pooled and shared by every session of the customer, so there is no one client to send it to';
-const MRTR = "needs the suite's test_input_required_result_* tools (MRTR input_required results) on a 2026-07-28 upstream; the upstreams speak 2025-11-25 and their server→client requests have no one client to go to (pooled)";
+const MRTR = "needs the suite's test_input_required_result_* tools (MRTR input_required results) behind the gateway: no test upstream implements them yet, and the gateway does not yet pass an upstream's input_required result and the client's inputResponses through (request-scoped, so it could)";
 const EXTENSION = 'extension, in neither revision (not run by the --spec-version runs); the gateway declares no extensions';
 const and = (...reasons: string[]) => reasons.join('; ');
 
