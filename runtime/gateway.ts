@@ -280,19 +280,10 @@ export class Gateway {
     const problem = tooDeep(body);
     if (problem) {
       if (problem.tool !== undefined) this.audit.record({ customer: customerId, session: String(problem.id ?? '-'), transport: 'stateless', tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
-      const answer = { jsonrpc: '2.0' as const, id: problem.id ?? null, error: { code: -32602, message: problem.message } };
-      const text = JSON.stringify(answer);
-      res.writeHead(problem.id === undefined ? 400 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-      res.end(text);
-      return;
+      return sendJsonRpcError(res, problem.id === undefined ? 400 : 200, -32602, problem.message, undefined, problem.id ?? null);
     }
     const mismatch = this.paramHeaderMismatch(req, customerId, body);
-    if (mismatch) {
-      const text = JSON.stringify({ jsonrpc: '2.0', id: mismatch.id, error: { code: HEADER_MISMATCH, message: `Header mismatch: ${mismatch.message}` } });
-      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-      res.end(text);
-      return;
-    }
+    if (mismatch) return sendJsonRpcError(res, 400, HEADER_MISMATCH, `Header mismatch: ${mismatch.message}`, undefined, mismatch.id);
     await this.modernEndpoint(customerId).handle(req, res, body);
   }
 
@@ -552,8 +543,9 @@ function methodNotAllowed(method: string, allowed: string[]): HttpError {
   return Object.assign(new HttpError(405, 'method_not_allowed', `method ${method.slice(0, 20)} not allowed; use ${allowed.join(' or ')}`), { allow: allowed });
 }
 
-function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: Record<string, unknown>): void {
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data && { data }) }, id: null });
+/** A JSON-RPC error as the whole HTTP answer; `id` is the request's when known (2026-07-28 answers must echo it). */
+function sendJsonRpcError(res: ServerResponse, status: number, code: number, message: string, data?: Record<string, unknown>, id: string | number | null = null): void {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data && { data }) }, id });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }
