@@ -10,7 +10,7 @@
  * - Lists are read from the servers on every request (no cache: they are small, and a server's own list_changed is
  *   forwarded as it comes); a server that is down is left out of the list, as its tools stay listed but fail.
  * - `logging/setLevel` is sent to every connected 2025 server that offers logging.
- * - The SDK v2 client walks every page of a list called without a cursor, so `listAll` below makes one call.
+ * - A list is one call: the SDK v2 client walks every page of a list called without a cursor (up to its page cap).
  */
 import type {
   CompleteRequest,
@@ -66,7 +66,7 @@ export class CustomerCatalog {
 
   /** The customer's resources: names prefixed, URIs behind {@link RESOURCE_SCHEME}, filtered. */
   async listResources(): Promise<Resource[]> {
-    const lists = await this.fromEach('resources', (c) => c.request((client, timeout) => listAll<Resource>(async (cursor) => { const r = await client.listResources(cursor ? { cursor } : undefined, { timeout }); return { items: r.resources, next: r.nextCursor }; })));
+    const lists = await this.fromEach('resources', (c) => c.request(async (client, timeout) => (await client.listResources(undefined, { timeout })).resources as Resource[]));
     return lists.flatMap(({ connection, value }) =>
       value.map((resource) => this.exposeResource(connection, resource)).filter((r): r is Resource => r !== undefined),
     );
@@ -75,7 +75,7 @@ export class CustomerCatalog {
   /** The customer's resource templates, like {@link listResources}. */
   async listResourceTemplates(): Promise<ResourceTemplate[]> {
     const lists = await this.fromEach('resources', (c) =>
-      c.request((client, timeout) => listAll<ResourceTemplate>(async (cursor) => { const r = await client.listResourceTemplates(cursor ? { cursor } : undefined, { timeout }); return { items: r.resourceTemplates, next: r.nextCursor }; })),
+      c.request(async (client, timeout) => (await client.listResourceTemplates(undefined, { timeout })).resourceTemplates as ResourceTemplate[]),
     );
     return lists.flatMap(({ connection, value }) =>
       value.flatMap((template) => {
@@ -181,7 +181,7 @@ export class CustomerCatalog {
   }
 
   private async promptIndex(): Promise<Array<{ connection: McpConnection; prompt: Prompt; name: string }>> {
-    const lists = await this.fromEach('prompts', (c) => c.request((client, timeout) => listAll<Prompt>(async (cursor) => { const r = await client.listPrompts(cursor ? { cursor } : undefined, { timeout }); return { items: r.prompts, next: r.nextCursor }; })));
+    const lists = await this.fromEach('prompts', (c) => c.request(async (client, timeout) => (await client.listPrompts(undefined, { timeout })).prompts as Prompt[]));
     const entries = lists.flatMap(({ connection, value }) => value.map((prompt) => ({ connection, prompt })));
     const names = assignToolNames(entries.map((e) => ({ server: e.connection.server.name, tool: e.prompt.name })));
     return entries.map((e, i) => ({ ...e, name: names[i]! })).filter((e) => this.filter.allows({ name: e.name, original_name: e.prompt.name }));
@@ -212,17 +212,4 @@ function templatePattern(template: string): RegExp {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${source}$`, 's');
-}
-
-/** Every page of a list (at most 100 pages). */
-async function listAll<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const { items: more, next } = await page(cursor);
-    items.push(...more);
-    cursor = next;
-    if (!cursor) break;
-  }
-  return items;
 }
