@@ -4,6 +4,7 @@
  * answer, and errors as values (`notFound`, `failed`) that each face turns into its SDK's JSON-RPC error.
  */
 import type { CompleteRequest, CompleteResult, GetPromptResult, LoggingLevel, Prompt, ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CustomerLease } from './agent-runtime.ts';
 import { classifyError } from './failure.ts';
 import { redactValue } from './gateway-results.ts';
@@ -12,6 +13,13 @@ import type { Redactor } from './redact.ts';
 
 /** An answer, or why there is none: nothing of that name or URI for the customer, or the server failed. */
 export type CatalogAnswer<T> = { result: T } | { notFound: string } | { failed: string };
+
+/** A catalog answer as either face gives it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
+export function catalogResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
+  if ('result' in answer) return answer.result;
+  if ('notFound' in answer) throw notFound(answer.notFound);
+  throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
+}
 
 /** The customer's catalog as its MCP endpoint serves it. */
 export class GatewayCatalog {

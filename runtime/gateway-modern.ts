@@ -13,18 +13,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, createMcpHandler, LOG_LEVEL_META_KEY, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AgentRuntime, CustomerLease } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
-import { GatewayCatalog } from './gateway-catalog.ts';
-import type { CatalogAnswer } from './gateway-catalog.ts';
+import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
 import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
-import { callRelay, GatewayTools, inRequestTrace } from './gateway-tools.ts';
+import { GatewayTools, serveToolCall } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
-
-/** The revision this face serves. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+import { headerValue } from './request-body.ts';
 
 /**
  * Caching hint of the prompts, resources and templates lists: `private`, as they depend on the customer's token and
@@ -33,24 +30,13 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
  */
 const LIST_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
 
-/** A catalog answer as a 2026-07-28 request gets it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
-function modernResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
-  if ('result' in answer) return answer.result;
-  if ('notFound' in answer) throw notFound(answer.notFound);
-  throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
-}
-
 /** Is this request 2026-07-28 traffic (or one the SDK's ladder must refuse as such), not a 2025 session request? */
 export function isModernRequest(req: IncomingMessage, body: unknown): boolean {
-  const header = (name: string) => {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
   const route = classifyInboundRequest({
     httpMethod: req.method ?? 'GET',
-    protocolVersionHeader: header('mcp-protocol-version'),
-    mcpMethodHeader: header('mcp-method'),
-    mcpNameHeader: header('mcp-name'),
+    protocolVersionHeader: headerValue(req, 'mcp-protocol-version'),
+    mcpMethodHeader: headerValue(req, 'mcp-method'),
+    mcpNameHeader: headerValue(req, 'mcp-name'),
     body,
   });
   // A ladder rejection is the modern entry's to answer (it knows the error and status).
@@ -115,41 +101,37 @@ export class ModernEndpoint {
       // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
       // Log lines only for a request that asks for them (its `_meta` log level: 2026-07-28 has no logging/setLevel).
       const logs = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined;
-      const relay = callRelay(ctx.mcpReq._meta?.progressToken, logs, (n) => ctx.mcpReq.notify(n as never));
-      const answer = await inRequestTrace(ctx, () =>
-        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, relay.relay)),
-      );
-      await relay.delivered();
-      if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
-      return answer.result as never;
+      return serveToolCall(ctx, logs, (relay) =>
+        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, relay)),
+      ) as never;
     });
     server.setRequestHandler('prompts/list', () => this.withCatalog((c) => c.listPrompts()) as never);
-    server.setRequestHandler('prompts/get', (request) => this.withCatalog(async (c) => modernResult(await c.getPrompt(request.params.name, request.params.arguments))) as never);
+    server.setRequestHandler('prompts/get', (request) => this.withCatalog(async (c) => catalogResult(await c.getPrompt(request.params.name, request.params.arguments))) as never);
     server.setRequestHandler('resources/list', () => this.withCatalog(async (c) => ({ ...(await c.listResources()), ...LIST_CACHE_HINT })) as never);
     server.setRequestHandler('resources/templates/list', () => this.withCatalog(async (c) => ({ ...(await c.listResourceTemplates()), ...LIST_CACHE_HINT })) as never);
     server.setRequestHandler('resources/read', (request) =>
-      this.withCatalog(async (c) => modernResult(await c.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))) as never,
+      this.withCatalog(async (c) => catalogResult(await c.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))) as never,
     );
-    server.setRequestHandler('completion/complete', (request) => this.withCatalog(async (c) => modernResult(await c.complete(request.params as never))) as never);
+    server.setRequestHandler('completion/complete', (request) => this.withCatalog(async (c) => catalogResult(await c.complete(request.params as never))) as never);
     return server;
   }
 
   /** Runs `work` with the customer's catalog, holding a lease on the customer for its length. */
-  private async withCatalog<T>(work: (catalog: GatewayCatalog) => Promise<T>): Promise<T> {
-    const lease = this.opts.runtime.lease(this.customerId);
-    try {
-      return await work(new GatewayCatalog(lease, this.opts.runtime.redactor));
-    } finally {
-      lease.release();
-    }
+  private withCatalog<T>(work: (catalog: GatewayCatalog) => Promise<T>): Promise<T> {
+    return this.withLease((lease) => work(new GatewayCatalog(lease, this.opts.runtime.redactor)));
   }
 
   /** Runs `work` with the customer's tools, holding a lease on the customer for its length. */
-  private async withTools<T>(work: (tools: GatewayTools, lease: CustomerLease) => Promise<T>): Promise<T> {
+  private withTools<T>(work: (tools: GatewayTools, lease: CustomerLease) => Promise<T>): Promise<T> {
     const { runtime, audit, callDeadlineMs, readyDeadlineMs } = this.opts;
-    const lease = runtime.lease(this.customerId);
+    return this.withLease((lease) => work(new GatewayTools({ lease, audit, redactor: runtime.redactor, callDeadlineMs, readyDeadlineMs }), lease));
+  }
+
+  /** Runs `work` holding a lease on the customer: its pooled connections stay up for the request, not longer. */
+  private async withLease<T>(work: (lease: CustomerLease) => Promise<T>): Promise<T> {
+    const lease = this.opts.runtime.lease(this.customerId);
     try {
-      return await work(new GatewayTools({ lease, audit, redactor: runtime.redactor, callDeadlineMs, readyDeadlineMs }), lease);
+      return await work(lease);
     } finally {
       lease.release();
     }

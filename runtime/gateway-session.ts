@@ -16,12 +16,11 @@ import { createHash } from 'node:crypto';
 import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
+import { ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
-import { GatewayCatalog } from './gateway-catalog.ts';
-import type { CatalogAnswer } from './gateway-catalog.ts';
-import { callRelay, GatewayTools, inRequestTrace } from './gateway-tools.ts';
+import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
+import { GatewayTools, serveToolCall } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
 
@@ -83,13 +82,6 @@ export function gatewayInstructions(customerName: string, servers: string): stri
   return `Tools, prompts and resources of ${customerName}'s MCP servers (${servers}): tools and prompts are named <server>_<name>, resource URIs are mcpfleet://<server>/<uri>.`;
 }
 
-/** A catalog answer as a session gives it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
-export function sessionResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
-  if ('result' in answer) return answer.result;
-  if ('notFound' in answer) throw notFound(answer.notFound);
-  throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
-}
-
 /** A short fingerprint of a tool list, to tell whether it changed. */
 export function toolListSignature(tools: readonly Tool[]): string {
   return createHash('sha256').update(JSON.stringify(tools)).digest('base64url').slice(0, 22);
@@ -144,26 +136,24 @@ export class GatewaySession {
     this.server.setRequestHandler('tools/call', async (request, ctx) => {
       this.touch();
       // Log lines go to a session whose client asked for them (logging/setLevel).
-      const relay = callRelay(ctx.mcpReq._meta?.progressToken, this.logLevelSet, (n) => ctx.mcpReq.notify(n as never));
-      const answer = await inRequestTrace(ctx, () => this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, relay.relay));
-      await relay.delivered();
-      if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
-      return answer.result as never;
+      return serveToolCall(ctx, this.logLevelSet, (relay) =>
+        this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, relay),
+      ) as never;
     });
     const touched = <T>(work: () => Promise<T>): Promise<never> => {
       this.touch();
       return work() as Promise<never>;
     };
     this.server.setRequestHandler('prompts/list', () => touched(() => this.catalog.listPrompts()));
-    this.server.setRequestHandler('prompts/get', (request) => touched(async () => sessionResult(await this.catalog.getPrompt(request.params.name, request.params.arguments))));
+    this.server.setRequestHandler('prompts/get', (request) => touched(async () => catalogResult(await this.catalog.getPrompt(request.params.name, request.params.arguments))));
     this.server.setRequestHandler('resources/list', () => touched(() => this.catalog.listResources()));
     this.server.setRequestHandler('resources/templates/list', () => touched(() => this.catalog.listResourceTemplates()));
     this.server.setRequestHandler('resources/read', (request) =>
-      touched(async () => sessionResult(await this.catalog.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))),
+      touched(async () => catalogResult(await this.catalog.readResource(request.params.uri), () => new ResourceNotFoundError(request.params.uri))),
     );
     this.server.setRequestHandler('resources/subscribe', (request) =>
       touched(async () => {
-        const result = sessionResult(await this.catalog.subscription(request.params.uri, true), () => new ResourceNotFoundError(request.params.uri));
+        const result = catalogResult(await this.catalog.subscription(request.params.uri, true), () => new ResourceNotFoundError(request.params.uri));
         this.subscriptions.add(request.params.uri);
         return result;
       }),
@@ -173,10 +163,10 @@ export class GatewaySession {
         this.subscriptions.delete(request.params.uri);
         // The upstream subscription is the customer's: it ends with the last session that watches the resource.
         if (this.opts.watchedElsewhere?.(request.params.uri)) return {};
-        return sessionResult(await this.catalog.subscription(request.params.uri, false), () => new ResourceNotFoundError(request.params.uri));
+        return catalogResult(await this.catalog.subscription(request.params.uri, false), () => new ResourceNotFoundError(request.params.uri));
       }),
     );
-    this.server.setRequestHandler('completion/complete', (request) => touched(async () => sessionResult(await this.catalog.complete(request.params as never))));
+    this.server.setRequestHandler('completion/complete', (request) => touched(async () => catalogResult(await this.catalog.complete(request.params as never))));
     this.server.setRequestHandler('logging/setLevel', (request) =>
       touched(async () => {
         await this.catalog.setLoggingLevel(request.params.level);

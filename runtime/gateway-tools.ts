@@ -14,6 +14,7 @@ import type { UpstreamProblem } from './gateway-results.ts';
 import { toMcpTools } from './gateway-session.ts';
 import { UpstreamError, withDeadline } from './mcp-connection.ts';
 import type { CallRelay, LogMessage } from './mcp-connection.ts';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Redactor } from './redact.ts';
 import { traceContextFrom, withTraceContext } from './trace-context.ts';
 
@@ -37,13 +38,24 @@ export interface GatewayToolsOptions {
   readyDeadlineMs: number;
 }
 
+/** What a tools/call handler of either face gets from the SDK (the parts used here). */
+interface ToolCallContext {
+  http?: { req?: { headers: { get(name: string): string | null } } };
+  mcpReq: { _meta?: Record<string, unknown> & { progressToken?: string | number }; notify(notification: never): Promise<void> };
+}
+
 /**
- * Runs `work` in the trace context of the SDK request `ctx` (its HTTP headers, or its `_meta`), so the upstream
- * requests it causes carry it on.
+ * Serves one tools/call on either face: runs `call` in the request's trace context (its HTTP headers, or its `_meta`),
+ * so the upstream requests it causes carry it on; passes the upstream's progress, and its log lines when `logs`, on to
+ * the client; answers "no such tool" as JSON-RPC -32602.
  */
-export function inRequestTrace<T>(ctx: { http?: { req?: { headers: { get(name: string): string | null } } }; mcpReq: { _meta?: Record<string, unknown> } }, work: () => T): T {
+export async function serveToolCall(ctx: ToolCallContext, logs: boolean, call: (relay: CallRelay) => Promise<ToolCallAnswer>): Promise<CallToolResult> {
+  const relay = callRelay(ctx.mcpReq._meta?.progressToken, logs, (n) => ctx.mcpReq.notify(n as never));
   const headers = ctx.http?.req?.headers;
-  return withTraceContext(traceContextFrom((name) => headers?.get(name), ctx.mcpReq._meta), work);
+  const answer = await withTraceContext(traceContextFrom((name) => headers?.get(name), ctx.mcpReq._meta), () => call(relay.relay));
+  await relay.delivered();
+  if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
+  return answer.result;
 }
 
 /** Sends one notification to the client, on the stream of the request it belongs to. */
@@ -55,7 +67,7 @@ type Notify = (notification: { method: 'notifications/progress' | 'notifications
  * before answering, or what the upstream sent just before its result would race the result and be cut off when the
  * stream ends.
  */
-export function callRelay(token: string | number | undefined, logs: boolean, notify: Notify): { relay: CallRelay; delivered: () => Promise<void> } {
+function callRelay(token: string | number | undefined, logs: boolean, notify: Notify): { relay: CallRelay; delivered: () => Promise<void> } {
   const sent: Array<Promise<void>> = [];
   const send = (notification: Parameters<Notify>[0]) => sent.push(notify(notification).catch(() => {}));
   return {
@@ -67,6 +79,11 @@ export function callRelay(token: string | number | undefined, logs: boolean, not
       await Promise.all(sent);
     },
   };
+}
+
+/** A customer's tool list as its endpoint answers it right now: filtered, namespaced, redacted. */
+export function visibleMcpTools(lease: CustomerLease, redactor: Redactor): Tool[] {
+  return redactValue(toMcpTools(lease.tools()), redactor);
 }
 
 /** The tools of one customer as its MCP endpoint offers them. */
@@ -90,7 +107,7 @@ export class GatewayTools {
 
   /** The tool list as it would be answered right now, without waiting for connects. */
   currentTools(): Tool[] {
-    return redactValue(toMcpTools(this.opts.lease.tools()), this.opts.redactor);
+    return visibleMcpTools(this.opts.lease, this.opts.redactor);
   }
 
   /**

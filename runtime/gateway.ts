@@ -35,17 +35,18 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { isInitializeRequest } from '@modelcontextprotocol/server';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { GatewayAudit } from './gateway-audit.ts';
+import type { AuditRecord } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
 import { gatewayResourceUri } from './customer-catalog.ts';
 import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
 import { paramHeaderProblem } from './mcp-param-headers.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
-import { GatewayTools } from './gateway-tools.ts';
+import { visibleMcpTools } from './gateway-tools.ts';
 import { traceContextOf, withTraceContext } from './trace-context.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
-import { exceedsDepth, HttpError, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody } from './request-body.ts';
+import { exceedsDepth, headerValue, HttpError, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody } from './request-body.ts';
 
 /** Options of {@link Gateway}. */
 export interface GatewayOptions {
@@ -219,8 +220,7 @@ export class Gateway {
   private async routeStreamable(req: IncomingMessage, res: ServerResponse, method: string, customerId: string, body: unknown): Promise<void> {
     // One URL, two revisions: what the request carries decides (a 2026-07-28 request has its `_meta` envelope).
     if (method === 'POST' && isModernRequest(req, body)) return this.handleModern(req, res, customerId, body);
-    const header = req.headers['mcp-session-id'];
-    const sessionId = Array.isArray(header) ? header[0] : header;
+    const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId !== undefined) {
       const session = this.sessions.get(sessionId);
       if (!session || session.customerId !== customerId || session.kind !== 'streamable-http') {
@@ -228,7 +228,7 @@ export class Gateway {
         return sendJsonRpcError(res, 404, -32001, 'Session not found');
       }
       session.touch();
-      if (body !== undefined && this.refuseTooDeep(res, session, body)) return;
+      if (body !== undefined && this.refuseTooDeepOnSession(res, session, body)) return;
       if (method === 'GET') {
         session.openStreams++;
         res.once('close', () => {
@@ -277,11 +277,7 @@ export class Gateway {
 
   /** A 2026-07-28 request: arguments nested too deep are refused here, the rest is the SDK entry's. */
   private async handleModern(req: IncomingMessage, res: ServerResponse, customerId: string, body: unknown): Promise<void> {
-    const problem = tooDeep(body);
-    if (problem) {
-      if (problem.tool !== undefined) this.audit.record({ customer: customerId, session: String(problem.id ?? '-'), transport: 'stateless', tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
-      return sendJsonRpcError(res, problem.id === undefined ? 400 : 200, -32602, problem.message, undefined, problem.id ?? null);
-    }
+    if (this.refuseTooDeep(res, body, { customer: customerId, transport: 'stateless' })) return;
     const mismatch = this.paramHeaderMismatch(req, customerId, body);
     if (mismatch) return sendJsonRpcError(res, 400, HEADER_MISMATCH, `Header mismatch: ${mismatch.message}`, undefined, mismatch.id);
     await this.modernEndpoint(customerId).handle(req, res, body);
@@ -296,10 +292,7 @@ export class Gateway {
       const tool = lease.find(message.params.name);
       if (!tool?.allowed) return undefined; // answered as an unknown tool further on
       const args = typeof message.params.arguments === 'object' && message.params.arguments !== null ? (message.params.arguments as Record<string, unknown>) : {};
-      const problem = paramHeaderProblem(tool.tool.inputSchema, args, (name) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      });
+      const problem = paramHeaderProblem(tool.tool.inputSchema, args, (name) => headerValue(req, name));
       return problem ? { id: message.id ?? null, message: problem } : undefined;
     } finally {
       lease.release();
@@ -338,28 +331,33 @@ export class Gateway {
    * streamable HTTP, the event stream for legacy SSE), so SDK clients see an ordinary `McpError`; anything else (a
    * notification, a batch) gets HTTP 400. A refused tools/call writes its audit line (`invalid_arguments`).
    */
-  private refuseTooDeep(res: ServerResponse, session: GatewaySession, body: unknown): boolean {
+  private refuseTooDeep(res: ServerResponse, body: unknown, caller: { customer: string; transport: AuditRecord['transport']; session?: string }, sse?: SSEServerTransport): boolean {
     const problem = tooDeep(body);
     if (!problem) return false;
     if (problem.tool !== undefined) {
-      this.audit.record({ customer: session.customerId, session: session.id.slice(0, 8), transport: session.kind, tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
+      // A stateless request has no session: its request id stands in for one, as in its other audit lines.
+      const session = caller.session?.slice(0, 8) ?? String(problem.id ?? '-');
+      this.audit.record({ customer: caller.customer, session, transport: caller.transport, tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
     }
     if (problem.id === undefined) {
       sendJsonRpcError(res, 400, -32602, problem.message);
       return true;
     }
-    const answer = { jsonrpc: '2.0' as const, id: problem.id, error: { code: -32602, message: problem.message } };
-    if (session.kind === 'sse') {
-      (session.transport as SSEServerTransport).send(answer).then(
+    if (sse) {
+      sse.send({ jsonrpc: '2.0', id: problem.id, error: { code: -32602, message: problem.message } }).then(
         () => res.writeHead(202).end('Accepted'),
         () => sendJsonRpcError(res, 500, -32603, 'could not deliver the error on the event stream'),
       );
       return true;
     }
-    const text = JSON.stringify(answer);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-    res.end(text);
+    sendJsonRpcError(res, 200, -32602, problem.message, undefined, problem.id);
     return true;
+  }
+
+  /** {@link refuseTooDeep} for a request on a session, answered the way its transport carries answers. */
+  private refuseTooDeepOnSession(res: ServerResponse, session: GatewaySession, body: unknown): boolean {
+    const sse = session.kind === 'sse' ? (session.transport as SSEServerTransport) : undefined;
+    return this.refuseTooDeep(res, body, { customer: session.customerId, session: session.id, transport: session.kind }, sse);
   }
 
   private async openSse(req: IncomingMessage, res: ServerResponse, customerId: string): Promise<void> {
@@ -394,12 +392,17 @@ export class Gateway {
     }
     const body = await readJsonBody(req, this.maxBody);
     session.touch();
-    if (this.refuseTooDeep(res, session, body)) return;
+    if (this.refuseTooDeepOnSession(res, session, body)) return;
     await withTraceContext(traceContextOf(req, body), () => (session.transport as SSEServerTransport).handlePostMessage(req, res, body));
   }
 
-  private createSession(id: string, kind: GatewayTransportKind, transport: NodeStreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {
+  /** Bounds of a gateway call: it may connect first, then run (both bounds, plus a little for the hops). */
+  private deadlines(): { callDeadlineMs: number; readyDeadlineMs: number } {
     const { connectMs, callMs } = this.runtime.timeouts;
+    return { callDeadlineMs: connectMs + callMs + 250, readyDeadlineMs: connectMs + 250 };
+  }
+
+  private createSession(id: string, kind: GatewayTransportKind, transport: NodeStreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {
     return new GatewaySession({
       id,
       kind,
@@ -408,9 +411,7 @@ export class Gateway {
       audit: this.audit,
       redactor: this.runtime.redactor,
       logger: this.logger,
-      // A call may connect first, then run: both bounds, plus a little for the hops.
-      callDeadlineMs: connectMs + callMs + 250,
-      readyDeadlineMs: connectMs + 250,
+      ...this.deadlines(),
       watchedElsewhere: (uri) => [...(this.byCustomer.get(customerId) ?? [])].some((other) => other.id !== id && other.watches(uri)),
       onClosed: (s) => this.unregister(s),
     });
@@ -469,9 +470,7 @@ export class Gateway {
     if (!endpoint) return;
     const lease = this.runtime.lease(customerId);
     try {
-      const { connectMs, callMs } = this.runtime.timeouts;
-      const tools = new GatewayTools({ lease, audit: this.audit, redactor: this.runtime.redactor, callDeadlineMs: connectMs + callMs, readyDeadlineMs: connectMs });
-      const signature = toolListSignature(tools.currentTools());
+      const signature = toolListSignature(visibleMcpTools(lease, this.runtime.redactor));
       if (this.modernSignatures.get(customerId) === signature) return;
       this.modernSignatures.set(customerId, signature);
       endpoint.toolsChanged();
@@ -484,14 +483,7 @@ export class Gateway {
   private modernEndpoint(customerId: string): ModernEndpoint {
     let endpoint = this.modern.get(customerId);
     if (!endpoint) {
-      const { connectMs, callMs } = this.runtime.timeouts;
-      endpoint = new ModernEndpoint(customerId, {
-        runtime: this.runtime,
-        audit: this.audit,
-        logger: this.logger,
-        callDeadlineMs: connectMs + callMs + 250,
-        readyDeadlineMs: connectMs + 250,
-      });
+      endpoint = new ModernEndpoint(customerId, { runtime: this.runtime, audit: this.audit, logger: this.logger, ...this.deadlines() });
       this.modern.set(customerId, endpoint);
     }
     return endpoint;

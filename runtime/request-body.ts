@@ -73,6 +73,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
 }
 
+/** A request header's value; the first one when it was sent more than once. */
+export function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** Describes a JSON value's type for error messages. */
 export function jsonType(value: unknown): string {
   if (value === null) return 'null';

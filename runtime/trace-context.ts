@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
+import { headerValue } from './request-body.ts';
 
 /** The trace context of the request being served. */
 export interface TraceContext {
@@ -23,10 +24,7 @@ const storage = new AsyncLocalStorage<TraceContext>();
 
 /** The trace context a request carries in its headers, or else in its body's `params._meta`; undefined without one. */
 export function traceContextOf(req: IncomingMessage, body: unknown): TraceContext | undefined {
-  return traceContextFrom((name) => {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  }, (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta);
+  return traceContextFrom((name) => headerValue(req, name), (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta);
 }
 
 /**
