@@ -37,8 +37,9 @@ export async function findSecrets(values: ReadonlyArray<{ index: number; value: 
   const text: string[] = [];
   for (const { index, value } of values) {
     for (const leaf of stringLeaves(value)) {
-      lines.push({ index, path: formatPath(leaf.path) });
-      text.push(`${formatPath(leaf.path)} = ${JSON.stringify(leaf.value)}`);
+      const path = formatPath(leaf.path);
+      lines.push({ index, path });
+      text.push(`${path} = ${JSON.stringify(leaf.value)}`);
     }
   }
   if (text.length === 0) return [];

@@ -84,6 +84,7 @@ async function takeWorker(job: LoaderJob, maxHeapMb: number): Promise<{ worker: 
   if (candidate) void candidate.worker.terminate();
   return { worker: newWorker(job, maxHeapMb), ready: false };
 }
+
 /** Loading tsx and the schema on a new thread takes ~0.2 s; allow much more before calling the thread stuck. */
 const STARTUP_LIMIT_MS = 30_000;
 
@@ -106,10 +107,13 @@ export async function loadModules(files: readonly string[], options: LoadOptions
     while (pending.length > 0) {
       const round = await runLoader(pending, { sequential: true, timeoutMs, maxHeapMb }, outcomes, scanned);
       if (round.current !== undefined && !outcomes[round.current]) outcomes[round.current] = { ok: false, reason: round.failure };
-      const next = pending.filter(({ index }) => !outcomes[index]);
+      let next = pending.filter(({ index }) => !outcomes[index]);
       // A thread that died before announcing any module leaves nothing to blame but the first one still pending.
-      if (next.length === pending.length) outcomes[next[0]!.index] = { ok: false, reason: round.failure };
-      pending = pending.filter(({ index }) => !outcomes[index]);
+      if (next.length === pending.length) {
+        outcomes[next[0]!.index] = { ok: false, reason: round.failure };
+        next = next.slice(1);
+      }
+      pending = next;
     }
   }
   await scanWhatWasNotScanned(outcomes as ModuleOutcome[], scanned);
