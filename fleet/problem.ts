@@ -3,6 +3,7 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
+import { hasKeyLikeRun } from '../schema/reserved-variables.ts';
 
 /** One thing wrong with the input, with where it is and what to do. */
 export interface Problem {
@@ -104,7 +105,7 @@ export function describeValue(value: unknown): string {
 
 /** Short, plain, and without a long run of mixed letters and digits such as a token has. */
 function isSafeToShow(value: string): boolean {
-  return value.length <= 40 && /^[\w .,:/@+-]*$/.test(value) && !/(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{16,}/.test(value);
+  return value.length <= 40 && /^[\w .,:/@+-]*$/.test(value) && !hasKeyLikeRun(value);
 }
 
 function article(expected: string): string {

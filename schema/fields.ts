@@ -3,7 +3,7 @@
  * Each carries the message a user sees when the value is wrong, phrased as what to do.
  */
 import { z } from 'zod';
-import { looksLikeSecretValue, reservedVariableReason } from './reserved-variables.ts';
+import { hasKeyLikeRun, reservedVariableReason } from './reserved-variables.ts';
 
 /** Lowercase RFC 1123 label: what Docker, DNS and Kubernetes all accept as a name. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -19,7 +19,8 @@ export const envVarName = z
     message: 'must be an environment variable name in UPPER_SNAKE_CASE (e.g. GRAFANA_TOKEN_ACME); put the secret value in the credentials env file, not here',
   })
   .max(128)
-  .refine((name) => !looksLikeSecretValue(name), {
+  // Only names that pass the name rule: anything else is refused by that rule already, with its own message.
+  .refine((name) => !ENV_VAR_NAME.test(name) || !hasKeyLikeRun(name), {
     message: 'looks like a secret value (a long run of mixed letters and digits), not a variable name: put the value in the credentials env file and write its variable name here, e.g. GRAFANA_TOKEN_ACME',
   })
   .superRefine((name, ctx) => {

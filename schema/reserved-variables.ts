@@ -41,11 +41,9 @@ export function serverVariableMessage(name: string, type: string): string {
 }
 
 /**
- * Long runs of mixed letters and digits are what keys and tokens look like (AKIA…, base32 secrets); variable names
- * are words. A segment between underscores of 16 or more characters that mixes both is taken for a secret value.
+ * Long runs of mixed letters and digits are what keys and tokens look like (AKIA…, base32 secrets); names and words
+ * are not. True when `text` has a run of 16 or more letters and digits that mixes both.
  */
-export function looksLikeSecretValue(name: string): boolean {
-  // Only names that pass the name rule: anything else is refused by that rule already, with its own message.
-  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return false;
-  return name.split('_').some((segment) => segment.length >= 16 && /\d/.test(segment) && /[A-Z]/i.test(segment));
+export function hasKeyLikeRun(text: string): boolean {
+  return (text.match(/[A-Za-z0-9]{16,}/g) ?? []).some((run) => /\d/.test(run) && /[A-Za-z]/.test(run));
 }
