@@ -114,6 +114,8 @@ function deriveAgent(config: FleetConfig): FleetAgent {
     hostPort: config.agent.hostPort,
     configPath: '/config/mcp_servers.json',
     resources: { cpus: '0.5', memory: '256M', ...config.resources, ...config.agent.resources },
+    replicas: config.agent.replicas,
+    maxReplicas: config.agent.maxReplicas ?? 2 * config.agent.replicas,
   };
 }
 

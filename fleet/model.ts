@@ -71,6 +71,10 @@ export interface FleetAgent {
   /** Where the runtime reads its config inside the container. */
   configPath: string;
   resources: Resources;
+  /** Replicas in Kubernetes and Swarm (compose runs one unless scaled behind its balancer). */
+  replicas: number;
+  /** Upper bound of the Kubernetes HorizontalPodAutoscaler. */
+  maxReplicas: number;
 }
 
 export interface Fleet {

@@ -94,14 +94,27 @@ export const fleetConfigSchema = z
         image: imageReference.optional().describe('Agent runtime image instead of the one built from runtime/Dockerfile.'),
         hostPort: port.default(8080).describe('Port of the agent API and page on 127.0.0.1 of the Docker host.'),
         resources: resourcesOverride.optional(),
+        replicas: z
+          .int()
+          .min(1)
+          .max(50)
+          .default(2)
+          .describe('Agent runtime replicas in Kubernetes and Swarm (any replica serves any request; sessions are sealed with AGENT_SESSION_SECRET).'),
+        maxReplicas: z
+          .int()
+          .min(1)
+          .max(100)
+          .optional()
+          .describe('Upper bound of the Kubernetes HorizontalPodAutoscaler (CPU); default twice `replicas`.'),
       })
-      .default({ hostPort: 8080 })
+      .default({ hostPort: 8080, replicas: 2 })
+      .refine((a) => a.maxReplicas === undefined || a.maxReplicas >= a.replicas, { message: 'maxReplicas must not be below replicas', path: ['maxReplicas'] })
       .describe('The agent runtime service.'),
     types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
     swarm: swarmSettings.optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
   })
-  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080 }, types: {} });
+  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {} });
 
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
 export type FleetConfig = z.output<typeof fleetConfigSchema>;
