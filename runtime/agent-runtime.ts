@@ -15,7 +15,7 @@ import { CustomerSession } from './customer-session.ts';
 import type { ExposedTool, SessionReport } from './customer-session.ts';
 import { ToolFilter } from './gateway-filter.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
-import type { CallRelay, ConnectionOptions, EraMemory, ServerStatus, TransportMemory } from './mcp-connection.ts';
+import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, ServerStatus, TransportMemory } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
@@ -86,9 +86,10 @@ export interface CustomerLease {
   find(name: string): { tool: ExposedTool; allowed: boolean } | undefined;
   /**
    * Calls an allowed tool (from {@link find}); `undefined` if it vanished from the list in between. Rejects with
-   * `UpstreamError`.
+   * `UpstreamError`. With `input` (a 2026-07-28 client's MRTR material, {@link ClientInput}) the result may be the
+   * server's `input_required` answer, to pass on; without, such an answer fails the call.
    */
-  call(tool: ExposedTool, args: Record<string, unknown>, relay?: CallRelay): Promise<CallToolResult | undefined>;
+  call(tool: ExposedTool, args: Record<string, unknown>, relay?: CallRelay, input?: ClientInput): Promise<CallToolResult | InputRequiredResult | undefined>;
   /** The customer's prompts, resources and completions (see {@link CustomerCatalog}). */
   catalog(): CustomerCatalog;
   /**
@@ -206,7 +207,7 @@ export class AgentRuntime {
         const tool = session.findTool(name);
         return tool ? { tool, allowed: this.filterOf(customer).allows(tool) } : undefined;
       },
-      call: async (tool, args, relay) => (await session.callTool(tool.name, args, relay))?.result,
+      call: async (tool, args, relay, input) => (await session.callTool(tool.name, args, relay, input))?.result,
       catalog: () => new CustomerCatalog(session.connections, this.filterOf(customer)),
       toolsTtlMs: () => {
         const connected = session.connections.filter((c) => c.state === 'connected');

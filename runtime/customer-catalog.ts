@@ -23,7 +23,8 @@ import type {
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolFilter } from './gateway-filter.ts';
-import type { McpConnection } from './mcp-connection.ts';
+import { inputRequiredRefusal, isInputRequired, UpstreamError, withClientInput } from './mcp-connection.ts';
+import type { ClientInput, InputRequiredResult, McpConnection } from './mcp-connection.ts';
 import { assignToolNames } from './tool-names.ts';
 
 /** The scheme that carries a resource URI's server. */
@@ -57,11 +58,21 @@ export class CustomerCatalog {
     return (await this.promptIndex()).map(({ prompt, name }) => ({ ...prompt, name }));
   }
 
-  /** Gets a prompt by its namespaced name; undefined when there is no such prompt for the customer. */
-  async getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult | undefined> {
+  /**
+   * Gets a prompt by its namespaced name; undefined when there is no such prompt for the customer. MRTR as
+   * {@link McpConnection.callTool}: with `input` a 2026-07-28 server's `input_required` answer is returned as it is;
+   * without, it fails the request with an {@link UpstreamError} saying what the server asked for.
+   */
+  getPrompt(name: string, args: Record<string, string> | undefined): Promise<GetPromptResult | undefined>;
+  getPrompt(name: string, args: Record<string, string> | undefined, input: ClientInput | undefined): Promise<GetPromptResult | InputRequiredResult | undefined>;
+  async getPrompt(name: string, args: Record<string, string> | undefined, input?: ClientInput): Promise<GetPromptResult | InputRequiredResult | undefined> {
     const entry = (await this.promptIndex()).find((p) => p.name === name);
     if (!entry) return undefined;
-    return entry.connection.request((client, timeout) => client.getPrompt({ name: entry.prompt.name, ...(args && { arguments: args }) }, { timeout }));
+    const result = (await entry.connection.request((client, timeout) =>
+      client.getPrompt(withClientInput(client, { name: entry.prompt.name, ...(args && { arguments: args }) }, input), { timeout, allowInputRequired: true }),
+    )) as GetPromptResult | InputRequiredResult;
+    if (!input && isInputRequired(result)) throw new UpstreamError({ reason: 'protocol', message: inputRequiredRefusal(result) }, 'call');
+    return result;
   }
 
   /** The customer's resources: names prefixed, URIs behind {@link RESOURCE_SCHEME}, filtered. */

@@ -6,7 +6,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CustomerConfig, TransportKind } from './config.ts';
 import type { FailureReason } from './failure.ts';
 import { McpConnection } from './mcp-connection.ts';
-import type { CallRelay, ConnectionOptions, ServerStatus } from './mcp-connection.ts';
+import type { CallRelay, ClientInput, ConnectionOptions, InputRequiredResult, ServerStatus } from './mcp-connection.ts';
 import { assignToolNames } from './tool-names.ts';
 
 /** A tool as the agent sees it: namespaced name plus where it comes from. */
@@ -155,12 +155,15 @@ export class CustomerSession {
 
   /**
    * Calls a tool by namespaced name. Returns `undefined` for an unknown name; otherwise the upstream result, or
-   * rejects with `UpstreamError`.
+   * rejects with `UpstreamError`. With `input` (MRTR, see {@link McpConnection.callTool}) the result may be the
+   * server's `input_required` answer.
    */
-  async callTool(name: string, args: Record<string, unknown>, relay?: CallRelay): Promise<{ tool: ExposedTool; result: CallToolResult } | undefined> {
+  callTool(name: string, args: Record<string, unknown>, relay?: CallRelay): Promise<{ tool: ExposedTool; result: CallToolResult } | undefined>;
+  callTool(name: string, args: Record<string, unknown>, relay: CallRelay | undefined, input: ClientInput | undefined): Promise<{ tool: ExposedTool; result: CallToolResult | InputRequiredResult } | undefined>;
+  async callTool(name: string, args: Record<string, unknown>, relay?: CallRelay, input?: ClientInput): Promise<{ tool: ExposedTool; result: CallToolResult | InputRequiredResult } | undefined> {
     const entry = this.buildIndex().get(name);
     if (!entry) return undefined;
-    const result = await entry.connection.callTool(entry.exposed.original_name, args, relay);
+    const result = input ? await entry.connection.callTool(entry.exposed.original_name, args, relay, input) : await entry.connection.callTool(entry.exposed.original_name, args, relay);
     return { tool: entry.exposed, result };
   }
 

@@ -30,9 +30,14 @@ import type { Redactor } from './redact.ts';
  * - `timeout`: no answer within the bound (answered as a tool error naming the server);
  * - `unknown_tool`: no such tool for this customer (JSON-RPC error -32602);
  * - `denied`: the tool exists but the customer's filter hides it (answered exactly like `unknown_tool`);
- * - `invalid_arguments`: refused at the edge, before any lookup (arguments nested too deep; JSON-RPC error -32602).
+ * - `invalid_arguments`: refused at the edge, before any lookup (arguments nested too deep; JSON-RPC error -32602);
+ * - `input_required`: the server asked the client for input (2026-07-28 MRTR), passed on; the client's retry is
+ *   another call;
+ * - `refused`: the server refused a 2026-07-28 client's multi round-trip retry (its `requestState` or
+ *   `inputResponses`, -32602) or a capability it did not declare (-32021); passed on as that JSON-RPC error, `reason`
+ *   being the code.
  */
-export type AuditOutcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'unknown_tool' | 'denied' | 'invalid_arguments';
+export type AuditOutcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'unknown_tool' | 'denied' | 'invalid_arguments' | 'input_required' | 'refused';
 
 /** Longest `arguments` text written to the audit log. */
 export const MAX_AUDIT_ARGUMENTS = 2_000;
@@ -50,7 +55,7 @@ export interface AuditRecord {
   upstream_tool?: string;
   outcome: AuditOutcome;
   duration_ms: number;
-  /** Failure reason (`refused`, `timeout`, …) for `upstream_error` and `timeout`. */
+  /** Failure reason (`refused`, `timeout`, …) for `upstream_error` and `timeout`; the JSON-RPC code for `refused`. */
   reason?: string;
   arguments?: unknown;
 }

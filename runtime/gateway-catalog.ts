@@ -7,17 +7,20 @@ import type { CompleteRequest, CompleteResult, GetPromptResult, LoggingLevel, Pr
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CustomerLease } from './agent-runtime.ts';
 import { classifyError } from './failure.ts';
-import { redactValue } from './gateway-results.ts';
+import { redactValue, relayedError } from './gateway-results.ts';
+import type { RelayedError } from './gateway-results.ts';
 import { UpstreamError } from './mcp-connection.ts';
+import type { ClientInput, InputRequiredResult } from './mcp-connection.ts';
 import type { Redactor } from './redact.ts';
 
 /** An answer, or why there is none: nothing of that name or URI for the customer, or the server failed. */
-export type CatalogAnswer<T> = { result: T } | { notFound: string } | { failed: string };
+export type CatalogAnswer<T> = { result: T } | { notFound: string } | { failed: string } | { refused: RelayedError };
 
 /** A catalog answer as either face gives it: the result, or a `ProtocolError` (`notFound` makes the "no such" one). */
 export function catalogResult<T>(answer: CatalogAnswer<T>, notFound = (message: string): Error => new ProtocolError(ProtocolErrorCode.InvalidParams, message)): T {
   if ('result' in answer) return answer.result;
   if ('notFound' in answer) throw notFound(answer.notFound);
+  if ('refused' in answer) throw new ProtocolError(answer.refused.code, answer.refused.message, answer.refused.data);
   throw new ProtocolError(ProtocolErrorCode.InternalError, answer.failed);
 }
 
@@ -32,8 +35,9 @@ export class GatewayCatalog {
     return { prompts: this.clean(await this.lease.catalog().listPrompts()) };
   }
 
-  getPrompt(name: string, args: Record<string, string> | undefined): Promise<CatalogAnswer<GetPromptResult>> {
-    return this.answer(() => this.lease.catalog().getPrompt(name, args), `Prompt ${name.slice(0, 128)} not found for customer "${this.lease.customer.id}"`);
+  /** With `input` (2026-07-28 MRTR) the answer may be the upstream's `input_required` result, to pass on as it is. */
+  getPrompt(name: string, args: Record<string, string> | undefined, input?: ClientInput): Promise<CatalogAnswer<GetPromptResult | InputRequiredResult>> {
+    return this.answer(() => this.lease.catalog().getPrompt(name, args, input), `Prompt ${name.slice(0, 128)} not found for customer "${this.lease.customer.id}"`, input);
   }
 
   async listResources(): Promise<{ resources: Resource[] }> {
@@ -61,11 +65,13 @@ export class GatewayCatalog {
     return this.lease.catalog().setLoggingLevel(level);
   }
 
-  private async answer<T>(work: () => Promise<T | undefined>, notFound: string): Promise<CatalogAnswer<T>> {
+  private async answer<T>(work: () => Promise<T | undefined>, notFound: string, input?: ClientInput): Promise<CatalogAnswer<T>> {
     try {
       const result = await work();
       return result === undefined ? { notFound } : { result: this.clean(result) };
     } catch (error) {
+      const refused = relayedError(error, input, this.redactor);
+      if (refused) return { refused };
       const failure = error instanceof UpstreamError ? error.failure : classifyError(error, this.redactor);
       return { failed: this.redactor.reason(`upstream failed (${failure.reason}): ${failure.message}`) };
     }

@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, LOG_LEVEL_META_KEY, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, CLIENT_CAPABILITIES_META_KEY, createMcpHandler, LOG_LEVEL_META_KEY, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { AgentRuntime, CustomerLease } from './agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
@@ -21,6 +21,7 @@ import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
 import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
 import { GatewayTools, serveToolCall } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
+import type { ClientInput } from './mcp-connection.ts';
 import { headerValue } from './request-body.ts';
 
 /**
@@ -29,6 +30,35 @@ import { headerValue } from './request-body.ts';
  * upstreams' own (the shortest; 0 when one gives none), as the customer's list changes whenever one of theirs does.
  */
 const LIST_CACHE_HINT = { ttlMs: 0, cacheScope: 'private' as const };
+
+/** The client capabilities whose requests an upstream may embed in an `input_required` result (MRTR). */
+const INPUT_CAPABILITIES = ['elicitation', 'sampling', 'roots'] as const;
+
+/** What the SDK hands a 2026-07-28 handler about the request (the parts MRTR needs). */
+interface ModernRequestContext {
+  envelope?: Record<string, unknown>;
+  inputResponses?: Record<string, unknown>;
+  requestState: () => unknown;
+}
+
+/**
+ * What an upstream must see of this request for MRTR ({@link ClientInput}): a retry's `inputResponses` (the bare
+ * responses; the SDK has already dropped entries of any other shape) and `requestState` as the client sent them, and
+ * the client's elicitation, sampling and roots capabilities in place of the gateway's own, so the upstream asks only
+ * for input this client can give (the SDK also refuses, -32021, to pass on a request for an undeclared one). The
+ * state is not the gateway's: it is the upstream's, integrity-protected (or not) by the upstream, and routed back to
+ * it by the namespaced tool or prompt name within this customer's endpoint.
+ */
+function clientInput(req: ModernRequestContext): ClientInput {
+  const declared = req.envelope?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+  const clientCapabilities = Object.fromEntries(INPUT_CAPABILITIES.filter((c) => declared?.[c] !== undefined).map((c) => [c, declared![c]]));
+  const requestState = req.requestState();
+  return {
+    ...(req.inputResponses !== undefined && { inputResponses: req.inputResponses }),
+    ...(typeof requestState === 'string' && { requestState }),
+    clientCapabilities,
+  };
+}
 
 /** Is this request 2026-07-28 traffic (or one the SDK's ladder must refuse as such), not a 2025 session request? */
 export function isModernRequest(req: IncomingMessage, body: unknown): boolean {
@@ -101,12 +131,15 @@ export class ModernEndpoint {
       // The response turns into an event stream when progress comes before the result (the SDK's 'auto' mode).
       // Log lines only for a request that asks for them (its `_meta` log level: 2026-07-28 has no logging/setLevel).
       const logs = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY] !== undefined;
+      const input = clientInput(ctx.mcpReq);
       return serveToolCall(ctx, logs, (relay) =>
-        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, relay)),
+        this.withTools((tools) => tools.callTool(request.params.name, request.params.arguments ?? {}, { session: String(ctx.mcpReq.id), transport: 'stateless' }, relay, input)),
       ) as never;
     });
     server.setRequestHandler('prompts/list', () => this.withCatalog((c) => c.listPrompts()) as never);
-    server.setRequestHandler('prompts/get', (request) => this.withCatalog(async (c) => catalogResult(await c.getPrompt(request.params.name, request.params.arguments))) as never);
+    server.setRequestHandler('prompts/get', (request, ctx) =>
+      this.withCatalog(async (c) => catalogResult(await c.getPrompt(request.params.name, request.params.arguments, clientInput(ctx.mcpReq)))) as never,
+    );
     server.setRequestHandler('resources/list', () => this.withCatalog(async (c) => ({ ...(await c.listResources()), ...LIST_CACHE_HINT })) as never);
     server.setRequestHandler('resources/templates/list', () => this.withCatalog(async (c) => ({ ...(await c.listResourceTemplates()), ...LIST_CACHE_HINT })) as never);
     server.setRequestHandler('resources/read', (request) =>

@@ -6,10 +6,14 @@
  * - a failure to reach or use an upstream becomes, on the gateway, an MCP tool error result naming the server
  *   ({@link upstreamErrorResult}), never a hang and never an upstream error body;
  * - everything sent passes through the {@link Redactor}, so a known credential value never leaves
- *   ({@link redactValue}).
+ *   ({@link redactValue});
+ * - an upstream's refusal of a 2026-07-28 client's multi round-trip retry reaches that client as the JSON-RPC error it
+ *   is ({@link relayedError}).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ExposedTool } from './customer-session.ts';
+import { UpstreamError } from './mcp-connection.ts';
+import type { ClientInput } from './mcp-connection.ts';
 import type { Failure } from './failure.ts';
 import type { Redactor } from './redact.ts';
 
@@ -65,4 +69,31 @@ export function redactValue<T>(value: T, redactor: Redactor): T {
   if (text === undefined) return value;
   const redacted = redactor.redact(text);
   return redacted === text ? value : (JSON.parse(redacted) as T);
+}
+
+/** An upstream's JSON-RPC error that the client gets as its own (see {@link relayedError}). */
+export interface RelayedError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** JSON-RPC -32602 Invalid Params. */
+const INVALID_PARAMS = -32602;
+/** JSON-RPC -32021 MissingRequiredClientCapability (2026-07-28). */
+const MISSING_CLIENT_CAPABILITY = -32021;
+
+/**
+ * Which upstream JSON-RPC errors a 2026-07-28 client (one that sent {@link ClientInput}) gets as JSON-RPC errors of
+ * its own rather than as the gateway's failure (a tool error result naming the server; -32603 for a prompt): the ones
+ * about the client's own request that only the upstream can judge, in a multi round-trip exchange — a retry's
+ * `requestState` or `inputResponses` refused (-32602: tampered, expired or foreign state), and a client capability the
+ * request needs but did not declare (-32021). Message and data are redacted like every answer.
+ */
+export function relayedError(error: unknown, input: ClientInput | undefined, redactor: Redactor): RelayedError | undefined {
+  if (!input || !(error instanceof UpstreamError) || !error.rpcError) return undefined;
+  const { code, data } = error.rpcError;
+  const retry = input.requestState !== undefined || input.inputResponses !== undefined;
+  if (code !== MISSING_CLIENT_CAPABILITY && !(code === INVALID_PARAMS && retry)) return undefined;
+  return { code, message: error.failure.message, ...(data !== undefined && { data: redactValue(data, redactor) }) };
 }

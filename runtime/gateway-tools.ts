@@ -9,11 +9,11 @@ import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/t
 import type { CustomerLease } from './agent-runtime.ts';
 import { classifyError, TimeoutError } from './failure.ts';
 import type { AuditOutcome, AuditRecord, GatewayAudit } from './gateway-audit.ts';
-import { redactValue, scrubErrorResult, upstreamErrorResult } from './gateway-results.ts';
-import type { UpstreamProblem } from './gateway-results.ts';
+import { redactValue, relayedError, scrubErrorResult, upstreamErrorResult } from './gateway-results.ts';
+import type { RelayedError, UpstreamProblem } from './gateway-results.ts';
 import { toMcpTools } from './gateway-session.ts';
-import { UpstreamError, withDeadline } from './mcp-connection.ts';
-import type { CallRelay, LogMessage } from './mcp-connection.ts';
+import { isInputRequired, UpstreamError, withDeadline } from './mcp-connection.ts';
+import type { CallRelay, ClientInput, InputRequiredResult, LogMessage } from './mcp-connection.ts';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Redactor } from './redact.ts';
 import { traceContextFrom, withTraceContext } from './trace-context.ts';
@@ -25,8 +25,12 @@ export interface CallerInfo {
   transport: AuditRecord['transport'];
 }
 
-/** A tools/call answer: a result for the client, or "no such tool" for the SDK layer to turn into JSON-RPC -32602. */
-export type ToolCallAnswer = { result: CallToolResult } | { unknownTool: string };
+/**
+ * A tools/call answer: a result for the client (on the 2026-07-28 face possibly an upstream's `input_required` one, to
+ * pass on as it is), or "no such tool" for the SDK layer to turn into JSON-RPC -32602.
+ */
+export type ToolCallAnswer = { result: CallToolResult | InputRequiredResult } | { unknownTool: string } | { refused: RelayedError };
+
 
 export interface GatewayToolsOptions {
   lease: CustomerLease;
@@ -49,12 +53,13 @@ interface ToolCallContext {
  * so the upstream requests it causes carry it on; passes the upstream's progress, and its log lines when `logs`, on to
  * the client; answers "no such tool" as JSON-RPC -32602.
  */
-export async function serveToolCall(ctx: ToolCallContext, logs: boolean, call: (relay: CallRelay) => Promise<ToolCallAnswer>): Promise<CallToolResult> {
+export async function serveToolCall(ctx: ToolCallContext, logs: boolean, call: (relay: CallRelay) => Promise<ToolCallAnswer>): Promise<CallToolResult | InputRequiredResult> {
   const relay = callRelay(ctx.mcpReq._meta?.progressToken, logs, (n) => ctx.mcpReq.notify(n as never));
   const headers = ctx.http?.req?.headers;
   const answer = await withTraceContext(traceContextFrom((name) => headers?.get(name), ctx.mcpReq._meta), () => call(relay.relay));
   await relay.delivered();
   if ('unknownTool' in answer) throw new ProtocolError(ProtocolErrorCode.InvalidParams, answer.unknownTool);
+  if ('refused' in answer) throw new ProtocolError(answer.refused.code, answer.refused.message, answer.refused.data);
   return answer.result;
 }
 
@@ -113,8 +118,13 @@ export class GatewayTools {
   /**
    * Calls a tool by its namespaced name; never rejects for upstream failures (they become tool error results).
    * `relay` receives the upstream's progress and log lines while the call runs, for the face to pass on.
+   *
+   * MRTR: `input` is what a 2026-07-28 client sent for the call (its retry's `inputResponses` and `requestState`, its
+   * capabilities), passed to the upstream as it is; the upstream's `input_required` answer then comes back as it is
+   * (its `requestState` stays the upstream's, opaque here; the retry reaches the same server because it names the same
+   * namespaced tool). Without `input` (a 2025 session) such an answer becomes a tool error saying why.
    */
-  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay): Promise<ToolCallAnswer> {
+  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay, input?: ClientInput): Promise<ToolCallAnswer> {
     const { lease, audit, redactor, callDeadlineMs } = this.opts;
     const started = performance.now();
     const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
@@ -131,18 +141,28 @@ export class GatewayTools {
       return { unknownTool: notFound };
     }
     const tool = found.tool;
-    let result: CallToolResult;
+    let result: CallToolResult | InputRequiredResult;
     let outcome: AuditOutcome;
     let reason: string | undefined;
     try {
-      const answer = await withDeadline(lease.call(tool, args, relay), callDeadlineMs, callDeadlineMs, 'tool call');
+      const answer = await withDeadline(lease.call(tool, args, relay, input), callDeadlineMs, callDeadlineMs, 'tool call');
       if (!answer) {
         audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
         return { unknownTool: notFound };
       }
-      result = answer.isError ? scrubErrorResult(answer, redactor) : answer;
-      outcome = answer.isError ? 'tool_error' : 'ok';
+      if (isInputRequired(answer)) {
+        result = answer;
+        outcome = 'input_required';
+      } else {
+        result = answer.isError ? scrubErrorResult(answer, redactor) : answer;
+        outcome = answer.isError ? 'tool_error' : 'ok';
+      }
     } catch (error) {
+      const refused = relayedError(error, input, redactor);
+      if (refused) {
+        audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'refused', reason: String(refused.code), duration_ms: performance.now() - started });
+        return { refused };
+      }
       const problem: UpstreamProblem =
         error instanceof UpstreamError
           ? { stage: error.stage, failure: error.failure, ...(error.retryInMs ? { retryInMs: error.retryInMs } : {}) }

@@ -24,7 +24,7 @@
  * customer's filter must never meet a list the client kept.
  */
 import { performance } from 'node:perf_hooks';
-import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, SSEClientTransport } from '@modelcontextprotocol/client';
 import type { CacheEntry, CacheKey, McpSubscription, PriorDiscovery, ResponseCacheStore, SubscriptionFilter } from '@modelcontextprotocol/client';
 // The connection's public types stay those the gateway files use (SDK v1 shapes, structurally the same data).
 import type { CallToolResult, Progress, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -42,6 +42,62 @@ export interface LogMessage {
   level: string;
   logger?: string;
   data: unknown;
+}
+
+/**
+ * A 2026-07-28 server's `input_required` answer to tools/call or prompts/get (MRTR, SEP-2322): the client must fulfil
+ * `inputRequests` (embedded elicitation/create, sampling/createMessage, roots/list) and retry the same request with
+ * `inputResponses` and the opaque `requestState` echoed. The connection hands it back as it came (the client's own
+ * auto-fulfilment is off: it has nobody to ask).
+ */
+export interface InputRequiredResult {
+  resultType: 'input_required';
+  inputRequests?: Record<string, unknown>;
+  requestState?: string;
+  _meta?: Record<string, unknown>;
+}
+
+/** Whether an upstream answer is an `input_required` result rather than a complete one. */
+export function isInputRequired(value: unknown): value is InputRequiredResult {
+  return typeof value === 'object' && value !== null && (value as { resultType?: unknown }).resultType === 'input_required';
+}
+
+/**
+ * What a 2026-07-28 client sent with a request that the server of it must see (MRTR): the retry's `inputResponses`
+ * and `requestState` (passed on as they are, opaque), and the client capabilities the request declared, which stand
+ * in for the gateway's own in the upstream request's `_meta` envelope, so the server asks only for input that client
+ * can give. Only on a 2026-07-28 upstream (a 2025 one has no such vocabulary and gets none of it).
+ */
+export interface ClientInput {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  clientCapabilities?: Record<string, unknown>;
+}
+
+/** The envelope key of the client capabilities a 2026-07-28 request declares. */
+const CLIENT_CAPABILITIES_META_KEY = 'io.modelcontextprotocol/clientCapabilities';
+
+/** Request params with a client's {@link ClientInput} added (2026-07-28 upstreams only; others get `params` as is). */
+export function withClientInput<P extends Record<string, unknown>>(client: Client, params: P, input: ClientInput | undefined): P {
+  if (!input || client.getProtocolEra() !== 'modern') return params;
+  const { inputResponses, requestState, clientCapabilities } = input;
+  const meta = params._meta as Record<string, unknown> | undefined;
+  return {
+    ...params,
+    ...(inputResponses !== undefined && { inputResponses }),
+    ...(requestState !== undefined && { requestState }),
+    ...(clientCapabilities !== undefined && { _meta: { ...meta, [CLIENT_CAPABILITIES_META_KEY]: clientCapabilities } }),
+  };
+}
+
+/**
+ * Why an `input_required` answer cannot be passed on to a caller that has no way to answer it (a 2025 session of the
+ * gateway, the HTTP API): what the server asked for, by method.
+ */
+export function inputRequiredRefusal(result: InputRequiredResult): string {
+  const methods = [...new Set(Object.values(result.inputRequests ?? {}).map((r) => String((r as { method?: unknown } | null)?.method ?? '?')))].sort();
+  const what = methods.length > 0 ? `input from the client (${methods.join(', ')})` : 'a retry with its requestState';
+  return `the server asked for ${what} in a 2026-07-28 input_required result (MRTR), which the gateway passes on to 2026-07-28 requests only; a 2025 session or the HTTP API cannot answer it`;
 }
 
 /** What a tool call passes on while it runs: the server's progress and log lines. */
@@ -145,6 +201,8 @@ export class UpstreamError extends Error {
     readonly stage: 'connect' | 'call',
     /** When the connection is in backoff: how long until the next attempt is allowed. */
     readonly retryInMs?: number,
+    /** The server answered the request with a JSON-RPC error: its code and data (the message is `failure.message`). */
+    readonly rpcError?: { code: number; data?: unknown },
   ) {
     super(`${failure.reason}: ${failure.message}`);
     this.name = 'UpstreamError';
@@ -311,17 +369,35 @@ export class McpConnection {
    * re-connects once and retries. Rejects with {@link UpstreamError}: `stage: 'connect'` when the server is
    * unavailable, `'call'` when the request failed (timeout, JSON-RPC error); connection-level failures put the
    * connection into `failed`.
+   *
+   * MRTR (2026-07-28): with `input` (what the client sent for it, {@link ClientInput}) a server's `input_required`
+   * answer is returned as it is, for the caller to pass on; without, the caller cannot pass it on and the call fails
+   * with an {@link UpstreamError} (`protocol`) that says what the server asked for.
    */
-  async callTool(name: string, args: Record<string, unknown>, relay: CallRelay = {}): Promise<CallToolResult> {
+  callTool(name: string, args: Record<string, unknown>, relay?: CallRelay): Promise<CallToolResult>;
+  callTool(name: string, args: Record<string, unknown>, relay: CallRelay | undefined, input: ClientInput): Promise<CallToolResult | InputRequiredResult>;
+  async callTool(name: string, args: Record<string, unknown>, relay: CallRelay = {}, input?: ClientInput): Promise<CallToolResult | InputRequiredResult> {
+    const result = await this.callToolRaw(name, args, relay, input);
+    if (input || !isInputRequired(result)) return result;
+    throw new UpstreamError({ reason: 'protocol', message: inputRequiredRefusal(result) }, 'call');
+  }
+
+  private async callToolRaw(name: string, args: Record<string, unknown>, relay: CallRelay, input: ClientInput | undefined): Promise<CallToolResult | InputRequiredResult> {
     const { onprogress, onlog } = relay;
     // The server's log lines while the call runs belong to it (a pooled connection serves one customer; calls running
     // at the same time on it all hear them).
     if (onlog) this.logListeners.add(onlog);
     try {
       return (await this.request(
-        (client, timeout) => client.callTool({ name, arguments: args }, { timeout, ...(onprogress && { onprogress, resetTimeoutOnProgress: false }) }),
+        (client, timeout) =>
+          client.callTool(withClientInput(client, { name, arguments: args }, input), {
+            timeout,
+            // An input_required answer comes back as it is, for the caller to pass on (or refuse).
+            allowInputRequired: true,
+            ...(onprogress && { onprogress, resetTimeoutOnProgress: false }),
+          }),
         true,
-      )) as CallToolResult;
+      )) as CallToolResult | InputRequiredResult;
     } finally {
       if (onlog) this.logListeners.delete(onlog);
     }
@@ -353,7 +429,8 @@ export class McpConnection {
         if (attempt === 0 && generation === this.generation && this.recoverable(error, era)) continue;
         const failure = classifyError(error, this.redactor);
         if (isConnectionFailure(failure) && generation === this.generation) this.markFailed(failure);
-        throw new UpstreamError(failure, 'call');
+        const rpcError = failure.reason === 'protocol' && error instanceof ProtocolError ? { code: error.code, ...(error.data !== undefined && { data: error.data }) } : undefined;
+        throw new UpstreamError(failure, 'call', undefined, rpcError);
       }
     }
     throw new UpstreamError({ reason: 'http', message: 'session expired again right after re-initializing', status: 404 }, 'call');
@@ -544,6 +621,8 @@ export class McpConnection {
       versionNegotiation: { mode: kind === 'sse' ? 'legacy' : 'auto' },
       responseCacheStore: toolIndexOnlyCache(),
       listMaxPages: MAX_LIST_PAGES,
+      // MRTR: the gateway has no elicitation, sampling or roots of its own; input_required results are handed back.
+      inputRequired: { autoFulfill: false },
     });
     client.onerror = (error) => this.logger.debug('transport error', { error: classifyError(error, this.redactor).message });
     client.setNotificationHandler('notifications/tools/list_changed', () => this.scheduleRefresh(client));

@@ -20,7 +20,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startConformanceUpstream } from './fixtures/conformance-upstream.ts';
+import { startConformanceUpstream, startInputRequiredUpstream } from './fixtures/conformance-upstream.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import { startAlertmanagerStack } from './fixtures/real-alertmanager.ts';
 import { baseEnv, cleanup, customer, ROOT, server, startProcess, startRuntime, tempDir, writeConfig } from './helpers.ts';
@@ -38,7 +38,6 @@ interface Row {
 
 // Reasons, so the table reads as one line per scenario.
 const SERVER_REQUEST = 'needs a server→client request (sampling/elicitation) from the upstream: upstream connections are pooled and shared by every session of the customer, so there is no one client to send it to';
-const MRTR = "needs the suite's test_input_required_result_* tools (MRTR input_required results) behind the gateway: no test upstream implements them yet, and the gateway does not yet pass an upstream's input_required result and the client's inputResponses through (request-scoped, so it could)";
 const EXTENSION = 'extension, in neither revision (not run by the --spec-version runs); the gateway declares no extensions';
 const and = (...reasons: string[]) => reasons.join('; ');
 
@@ -122,19 +121,19 @@ const TABLE: Row[] = [
   { scenario: 'prompts-get-with-args', revision: '2026-07-28', status: 'pass', reason: '' },
   { scenario: 'prompts-get-embedded-resource', revision: '2026-07-28', status: 'pass', reason: '' },
   { scenario: 'prompts-get-with-image', revision: '2026-07-28', status: 'pass', reason: '' },
-  { scenario: 'input-required-result-basic-elicitation', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-basic-sampling', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-basic-list-roots', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-request-state', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-multiple-input-requests', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-multi-round', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-missing-input-response', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-non-tool-request', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-result-type', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-tampered-state', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-capability-check', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-ignore-extra-params', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
-  { scenario: 'input-required-result-validate-input', revision: '2026-07-28', status: 'not-applicable', reason: MRTR },
+  { scenario: 'input-required-result-basic-elicitation', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-basic-sampling', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-basic-list-roots', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-request-state', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-multiple-input-requests', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-multi-round', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-missing-input-response', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-non-tool-request', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-result-type', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-tampered-state', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-capability-check', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-ignore-extra-params', revision: '2026-07-28', status: 'pass', reason: '' },
+  { scenario: 'input-required-result-validate-input', revision: '2026-07-28', status: 'pass', reason: '' },
 
   // Extensions (skills, tasks).
   ...[
@@ -225,13 +224,15 @@ beforeAll(async () => {
   const fixture = await startFixture({ name: 'fixture' });
   const test = await startConformanceUpstream('test');
   const json = await startConformanceUpstream('json');
-  closers.push(fixture.close, test.close, json.close);
+  const mrtr = await startInputRequiredUpstream();
+  closers.push(fixture.close, test.close, json.close, mrtr.close);
   const stack = await startAlertmanagerStack();
   const config = writeConfig([
     customer('conformance', 'Conformance', [
       server('fixture', fixture.url),
       server('test', test.url),
       server('json', json.url),
+      server('test_input_required_result', mrtr.url),
       server('alertmanager', stack.mcpUrl, 'alertmanager', 'streamable-http', { alertmanager_url: stack.alertmanagerUrl }),
     ]),
   ]);
