@@ -15,9 +15,16 @@
  * commands and the variable names instead of running them. --restart rolls the customer's Deployments afterwards
  * so running pods pick up changed values. Values are never printed. kubectl uses its current context (KUBECONFIG).
  *
+ * It also makes sure the agent runtime's session Secret exists (the one its Deployment reads AGENT_SESSION_SECRET
+ * from, `mcp-agent-session` in namespace mcp-agent, both read from out/k8s/agent.yaml): when it is missing it is
+ * created with a random key (48 random bytes, base64), which every agent replica then shares; an existing one is
+ * kept, so running sessions stay valid. The key goes to kubectl through a private temporary file, never to the
+ * output. To rotate it, see the README (Kubernetes, The agent part).
+ *
  * When the output holds ExternalSecret objects (fleet config kubernetes.externalSecrets), the External Secrets
  * operator owns the Secrets and this script refuses to run.
  */
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +36,10 @@ import { scriptOptions } from './lib/script-options.mjs';
 
 const SECRET_NAME = 'mcp-credentials';
 const KUSTOMIZATION = 'kustomization.yaml';
+/** The agent runtime's variable whose Secret this script creates when missing. */
+const SESSION_KEY = 'AGENT_SESSION_SECRET';
+/** Random bytes of a new session key (64 characters of base64; the runtime wants at least 32). */
+const SESSION_KEY_BYTES = 48;
 
 const { argv, fail } = scriptOptions('k8s-secrets', {
   string: ['env-file', 'k8s-dir', 'customer'],
@@ -50,11 +61,22 @@ async function readCustomers(k8sDir) {
   const kustomization = YAML.parse(await readFile(kustomizationFile, 'utf8').catch(() => fail(`${kustomizationFile} not found; run pnpm generate first`)));
   const customers = [];
   let externalSecrets = 0;
+  let session;
   for (const resource of kustomization.resources ?? []) {
     const docs = YAML.parseAllDocuments(await readFile(path.join(k8sDir, resource), 'utf8')).map((d) => d.toJS()).filter(Boolean);
     const namespace = docs.find((d) => d.kind === 'Namespace');
     const id = namespace?.metadata?.labels?.['mcpfleet.io/customer'];
-    if (!id) continue; // the agent part
+    externalSecrets += docs.filter((d) => d.kind === 'ExternalSecret').length;
+    if (!id) {
+      // The agent part: the Secret its Deployment reads the session key from.
+      for (const doc of docs.filter((d) => d.kind === 'Deployment')) {
+        for (const container of doc.spec?.template?.spec?.containers ?? []) {
+          const ref = (container.env ?? []).find((e) => e.name === SESSION_KEY)?.valueFrom?.secretKeyRef;
+          if (ref) session = { namespace: doc.metadata.namespace, name: ref.name, key: ref.key };
+        }
+      }
+      continue;
+    }
     externalSecrets += docs.filter((d) => d.kind === 'ExternalSecret').length;
     const variables = new Set();
     for (const doc of docs.filter((d) => d.kind === 'Deployment')) {
@@ -67,12 +89,12 @@ async function readCustomers(k8sDir) {
     }
     customers.push({ id, namespace: namespace.metadata.name, variables: [...variables] });
   }
-  return { customers, externalSecrets };
+  return { customers, externalSecrets, session };
 }
 
 const k8sDir = path.resolve(argv['k8s-dir']);
 const envFile = path.resolve(argv['env-file']);
-const { customers: all, externalSecrets } = await readCustomers(k8sDir);
+const { customers: all, externalSecrets, session } = await readCustomers(k8sDir);
 if (externalSecrets > 0) {
   fail(`${k8sDir} uses External Secrets (${externalSecrets} ExternalSecret objects): the operator creates ${SECRET_NAME} from the store; put the values there instead`);
 }
@@ -80,17 +102,16 @@ const wanted = [argv.customer ?? []].flat();
 const unknown = wanted.filter((id) => !all.some((c) => c.id === id));
 if (unknown.length > 0) fail(`unknown customer ${unknown.join(', ')}; known: ${all.map((c) => c.id).join(', ')}`);
 const customers = all.filter((c) => c.variables.length > 0 && (wanted.length === 0 || wanted.includes(c.id)));
-if (customers.length === 0) {
-  console.log('No customer needs credentials; nothing to do.');
-  process.exit(0);
-}
+if (customers.length === 0) console.log('No customer needs credentials.');
 
-const envText = await readFile(envFile, 'utf8').catch(() => fail(`${envFile} not found; copy out/env/mcp_credentials.env.example and fill it in`));
-let values;
-try {
-  values = parseEnvFile(envText, envFile);
-} catch (error) {
-  fail(error.message);
+let values = new Map();
+if (customers.length > 0) {
+  const envText = await readFile(envFile, 'utf8').catch(() => fail(`${envFile} not found; copy out/env/mcp_credentials.env.example and fill it in`));
+  try {
+    values = parseEnvFile(envText, envFile);
+  } catch (error) {
+    fail(error.message);
+  }
 }
 const missing = customers.flatMap((c) => c.variables.filter((v) => !values.get(v)).map((v) => `${v} (${c.id})`));
 if (missing.length > 0) fail(`${envFile} has no value for ${missing.join(', ')}`);
@@ -136,10 +157,39 @@ try {
       console.log(restart.stdout.trim());
     }
   }
+  if (session) await ensureSessionSecret(session);
 } catch (error) {
   if (!(error instanceof StepError)) throw error;
   console.error(`k8s-secrets: ${error.message}`);
   process.exitCode = 1;
 } finally {
   removeTemp();
+}
+
+/**
+ * Creates the agent's session Secret with a random key when it does not exist; keeps an existing one (replacing it
+ * would end every session the replicas sealed with it). `kubectl create`, not apply: it never overwrites.
+ */
+async function ensureSessionSecret({ namespace, name, key }) {
+  if (!tempDir) {
+    console.log(`# ${namespace}: ${name} (${key}), only when it does not exist yet`);
+    console.log(`kubectl create secret generic ${name} -n ${namespace} --from-env-file=<temporary file with a random ${key}>`);
+    return;
+  }
+  const existing = await $`kubectl get secret ${name} -n ${namespace} -o name`.nothrow();
+  if (existing.exitCode === 0) {
+    console.log(`${namespace}: secret/${name} exists, kept (${key})`);
+    return;
+  }
+  if (!/NotFound|not found/.test(existing.stderr)) throw new StepError(`kubectl get secret ${name} failed in ${namespace} (exit ${existing.exitCode}): ${existing.stderr.trim()}`);
+  const file = path.join(tempDir, `${name}.env`);
+  await writeFile(file, `${key}=${randomBytes(SESSION_KEY_BYTES).toString('base64')}\n`, { mode: 0o600 });
+  let created;
+  try {
+    created = await $`kubectl create secret generic ${name} -n ${namespace} --from-env-file=${file}`.nothrow();
+  } finally {
+    await rm(file, { force: true });
+  }
+  if (created.exitCode !== 0) throw new StepError(`kubectl create secret ${name} failed in ${namespace} (exit ${created.exitCode}): ${created.stderr.trim()}`);
+  console.log(`${namespace}: secret/${name} created with a random ${key}`);
 }

@@ -7,18 +7,21 @@ import type { GeneratedFile, Generator } from '../generator.ts';
 import { agentManifests } from './agent-chart.ts';
 import { customerManifestFile } from './customer-file.ts';
 import { kustomization } from './kustomization.ts';
-import { AGENT_FILE, AGENT_NAMESPACE, K8S_DIR, KUSTOMIZATION_FILE, SERVERS_CONFIGMAP } from './names.ts';
+import { AGENT_FILE, AGENT_NAMESPACE, AGENT_SESSION_SECRET, K8S_DIR, KUSTOMIZATION_FILE, SERVERS_CONFIGMAP } from './names.ts';
 import { customerFilesInParallel, type ParallelOptions } from './parallel-synthesis.ts';
 import { renderManifests } from './render.ts';
 
-export { AGENT_FILE, AGENT_NAMESPACE, AGENT_POD_LABELS, CREDENTIALS_SECRET, customerFile, K8S_DIR, KUSTOMIZATION_FILE, SERVERS_CONFIGMAP } from './names.ts';
+export { AGENT_FILE, AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_SESSION_SECRET, CREDENTIALS_SECRET, customerFile, K8S_DIR, KUSTOMIZATION_FILE, SERVERS_CONFIGMAP } from './names.ts';
 
 /** out/k8s from the agent part and the customers' files (paths relative to out/k8s). */
 function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[] {
   const agent: GeneratedFile = {
     path: AGENT_FILE,
     content: renderManifests(
-      [`Shared agent part: namespace ${AGENT_NAMESPACE} and ConfigMap ${SERVERS_CONFIGMAP} (mcp_servers.json with in-cluster URLs).`],
+      [
+        `Shared agent part: namespace ${AGENT_NAMESPACE} and ConfigMap ${SERVERS_CONFIGMAP} (mcp_servers.json with in-cluster URLs),`,
+        `the agent runtime's Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler; Secret ${AGENT_SESSION_SECRET}: scripts/k8s-secrets.mjs.`,
+      ],
       agentManifests(fleet),
     ),
   };

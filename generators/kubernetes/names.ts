@@ -21,6 +21,12 @@ export const AGENT_NAMESPACE = 'mcp-agent';
 export const AGENT_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'mcp-agent' };
 /** Optional Secret in AGENT_NAMESPACE with key AGENT_API_TOKEN, the bearer token the agent API requires. */
 export const AGENT_TOKEN_SECRET = 'mcp-agent';
+/**
+ * Secret in AGENT_NAMESPACE with the session key all agent replicas share (key AGENT_SESSION_SECRET, and
+ * AGENT_SESSION_SECRET_PREVIOUS while rotating). Apart from AGENT_TOKEN_SECRET because it is machine-made:
+ * scripts/k8s-secrets.mjs creates it with a random value when it is missing, and nobody ever needs to read it.
+ */
+export const AGENT_SESSION_SECRET = 'mcp-agent-session';
 /** ConfigMap in AGENT_NAMESPACE holding mcp_servers.json with in-cluster URLs. */
 export const SERVERS_CONFIGMAP = 'mcp-servers';
 

@@ -25,7 +25,7 @@ export function memoryMib(memory: string): number {
   return Math.max(1, Math.ceil((Number(match[1]) * KIB_PER_UNIT[match[2]!]!) / 1024));
 }
 
-export function containerResources(resources: Resources): kplus.k8s.ResourceRequirements {
+export function containerResources(resources: Resources, cpuRequestFraction = CPU_REQUEST_FRACTION): kplus.k8s.ResourceRequirements {
   const cpu = cpuMillis(resources.cpus);
   const memory = memoryMib(resources.memory);
   const quantities = (millicores: number, mebibytes: number) => ({
@@ -34,6 +34,6 @@ export function containerResources(resources: Resources): kplus.k8s.ResourceRequ
   });
   return {
     limits: quantities(cpu, memory),
-    requests: quantities(Math.max(1, Math.ceil(cpu * CPU_REQUEST_FRACTION)), Math.max(1, Math.ceil(memory * MEMORY_REQUEST_FRACTION))),
+    requests: quantities(Math.max(1, Math.ceil(cpu * cpuRequestFraction)), Math.max(1, Math.ceil(memory * MEMORY_REQUEST_FRACTION))),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * One container workload: a Deployment and a ClusterIP Service of the same name, spelled out with the
  * cdk8s-plus-28 Kubernetes API classes (`kplus.k8s.*`). Every field is explicit, cdk8s defaults overridden on
- * purpose: one replica (streamable-HTTP sessions live in one pod), IfNotPresent pulls (images are pinned),
+ * purpose: one replica unless asked (an MCP server's streamable-HTTP sessions live in one pod; the agent runtime
+ * seals its sessions and runs several), IfNotPresent pulls (images are pinned),
  * explicit resources, a restrictive security context with a writable /tmp only, and our own selector labels.
  * MCP servers and the agent runtime are both built with it.
  *
@@ -41,7 +42,21 @@ export interface WorkloadSpec {
   probe: ProbeSpec;
   /** Extra read-only mounts (e.g. a ConfigMap), mounted at `path`. */
   mounts?: Array<{ volume: kplus.k8s.Volume; path: string }>;
+  /**
+   * Deployment replicas, 1 when not given. `'autoscaled'` leaves `spec.replicas` out: a HorizontalPodAutoscaler
+   * owns it, and a value in the manifest would reset the HPA's count on every `kubectl apply`.
+   */
+  replicas?: number | 'autoscaled';
+  /** Seconds between SIGTERM and SIGKILL (Kubernetes' default, 30, when not given). */
+  terminationGracePeriodSeconds?: number;
+  /** Spread the pods over nodes (`kubernetes.io/hostname`), as a preference: a single-node cluster still schedules them all. */
+  spreadOverNodes?: boolean;
+  /** Fraction of the CPU limit requested (default CPU_REQUEST_FRACTION); a CPU-autoscaled workload measures against it. */
+  cpuRequestFraction?: number;
 }
+
+/** Topology key of the nodes themselves. */
+export const NODE_TOPOLOGY_KEY = 'kubernetes.io/hostname';
 
 const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' } as const;
 
@@ -74,7 +89,19 @@ function podSpec(spec: WorkloadSpec): kplus.k8s.PodSpec {
     hostNetwork: false,
     restartPolicy: 'Always',
     setHostnameAsFqdn: false,
-    terminationGracePeriodSeconds: 30,
+    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
+    ...(spec.spreadOverNodes && {
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: NODE_TOPOLOGY_KEY,
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: spec.selector },
+          // Counted per ReplicaSet, so the pods of a rollout in progress do not skew where the new ones go.
+          matchLabelKeys: ['pod-template-hash'],
+        },
+      ],
+    }),
     securityContext: {
       runAsNonRoot: true,
       runAsUser: RUN_AS_ID,
@@ -92,7 +119,7 @@ function podSpec(spec: WorkloadSpec): kplus.k8s.PodSpec {
         ...(spec.args.length > 0 && { args: spec.args.map(kubeletLiteral) }),
         ports: [{ containerPort: spec.port, name: PORT_NAME }],
         ...(spec.env.length > 0 && { env: spec.env.map(kubeletEnv) }),
-        resources: containerResources(spec.resources),
+        resources: containerResources(spec.resources, spec.cpuRequestFraction),
         securityContext: {
           runAsNonRoot: true,
           runAsUser: RUN_AS_ID,
@@ -116,7 +143,7 @@ export function addWorkload(scope: Construct, spec: WorkloadSpec): void {
   new kplus.k8s.KubeDeployment(scope, `${spec.name}-deployment`, {
     metadata,
     spec: {
-      replicas: 1,
+      ...(spec.replicas !== 'autoscaled' && { replicas: spec.replicas ?? 1 }),
       minReadySeconds: 0,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: spec.selector },

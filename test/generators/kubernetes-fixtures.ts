@@ -12,6 +12,8 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import YAML from 'yaml';
 import { buildFleet } from '../../fleet/build-fleet.ts';
 import type { Fleet } from '../../fleet/model.ts';
@@ -110,7 +112,15 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
 };
+
+/**
+ * The props type of the API version, where the kind alone is ambiguous: `KubeHorizontalPodAutoscalerProps` is
+ * autoscaling/v1 (targetCPUUtilizationPercentage, no metrics), so a v2 HPA checked against it fails on `metrics`.
+ */
+const PROPS_BY_VERSION: Record<string, string> = { 'autoscaling/v2/HorizontalPodAutoscaler': 'KubeHorizontalPodAutoscalerV2Props' };
 
 /** Throws when kubernetes-models rejects the object (or does not know its kind). */
 export function validateWithModels(object: K8sObject): void {
@@ -151,7 +161,7 @@ let kubeSchema: Map<string, Map<string, Field>> | undefined;
 export function unknownFields(object: K8sObject): string[] {
   kubeSchema ??= loadKubeSchema();
   const schema = kubeSchema;
-  const top = schema.get(`Kube${object.kind}Props`);
+  const top = schema.get(PROPS_BY_VERSION[`${object.apiVersion}/${object.kind}`] ?? `Kube${object.kind}Props`);
   if (!top) return [`/ (kind ${object.kind} is not in the schema)`];
   const found: string[] = [];
   const walk = (value: unknown, fields: Map<string, Field>, at: string): void => {

@@ -24,7 +24,14 @@ if [ "$1" = create ]; then
   for arg in "$@"; do [ "$prev" = "-n" ] && ns="$arg"; prev="$arg"; done
   [ "$ns" = "mcp-broken" ] && { echo "error: namespaces \\"$ns\\" not found" >&2; exit 1; }
   cp "$file" "$KUBECTL_LOG/$ns.env"
-  echo "apiVersion: v1"; echo "kind: Secret"; echo "metadata: {name: mcp-credentials, namespace: $ns}"
+  case "$*" in
+    *--dry-run=client*) echo "apiVersion: v1"; echo "kind: Secret"; echo "metadata: {name: mcp-credentials, namespace: $ns}";;
+    *) touch "$KUBECTL_LOG/exists-$ns-$4"; echo "secret/$4 created";;
+  esac
+elif [ "$1" = get ]; then
+  # get secret NAME -n NS -o name: exists only once created (or planted by a test)
+  [ -f "$KUBECTL_LOG/exists-$5-$3" ] && { echo "secret/$3"; exit 0; }
+  echo "Error from server (NotFound): secrets \\"$3\\" not found" >&2; exit 1
 elif [ "$1" = apply ]; then
   cat > "$KUBECTL_LOG/applied-$(date +%s%N).yaml"
   echo "secret/mcp-credentials configured"
@@ -74,7 +81,7 @@ describe('scripts/k8s-secrets.mjs', () => {
     for (const value of Object.values(values)) expect(output).not.toContain(value);
 
     const withCredentials = fleet.customers.filter((c) => c.servers.some((s) => s.credentials.length > 0));
-    expect(readdirSync(log).filter((f) => f.endsWith('.env')).sort()).toEqual(withCredentials.map((c) => `${c.namespace}.env`));
+    expect(readdirSync(log).filter((f) => f.endsWith('.env') && f !== 'mcp-agent.env').sort()).toEqual(withCredentials.map((c) => `${c.namespace}.env`));
     for (const customer of withCredentials) {
       const variables = [...new Set(customer.servers.flatMap((s) => s.credentials.map((c) => c.variable)))];
       expect(readFileSync(path.join(log, `${customer.namespace}.env`), 'utf8')).toBe(variables.map((v) => `${v}=${values[v]}\n`).join(''));
@@ -92,6 +99,44 @@ describe('scripts/k8s-secrets.mjs', () => {
     }
   });
 
+  it('creates the agent\'s session Secret with a random key when it is missing and keeps it when it exists, printing no key', () => {
+    const values = distinctValues(fleet);
+    const { run, log } = setup(fleet, values);
+    const first = run();
+    expect(first.status, first.output).toBe(0);
+    expect(first.output).toContain('mcp-agent: secret/mcp-agent-session created with a random AGENT_SESSION_SECRET');
+    const created = readFileSync(path.join(log, 'mcp-agent.env'), 'utf8');
+    const key = /^AGENT_SESSION_SECRET=([A-Za-z0-9+/]+)\n$/.exec(created)?.[1];
+    expect(key, created).toBeDefined();
+    expect(key!.length).toBe(64); // 48 random bytes; the runtime wants at least 32 characters
+    expect(Buffer.from(key!, 'base64')).toHaveLength(48);
+    expect(first.output).not.toContain(key);
+    const calls = readFileSync(path.join(log, 'calls'), 'utf8').trim().split('\n');
+    const create = calls.find((c) => c.startsWith('create secret generic mcp-agent-session -n mcp-agent --from-env-file='))!;
+    expect(create).not.toContain('--dry-run'); // create, never apply: an existing key is never overwritten
+    expect(existsSync(/--from-env-file=(\S+)/.exec(create)![1]!)).toBe(false);
+
+    const second = run();
+    expect(second.status, second.output).toBe(0);
+    expect(second.output).toContain('mcp-agent: secret/mcp-agent-session exists, kept (AGENT_SESSION_SECRET)');
+    expect(readFileSync(path.join(log, 'calls'), 'utf8').split('\n').filter((c) => c.startsWith('create secret generic mcp-agent-session'))).toHaveLength(1);
+
+    // A fresh key each time one is made.
+    const other = setup(fleet, values);
+    expect(other.run().status).toBe(0);
+    expect(readFileSync(path.join(other.log, 'mcp-agent.env'), 'utf8')).not.toBe(created);
+  });
+
+  it('creates the session Secret even when no customer needs credentials (an empty env file)', () => {
+    const open = fleetOf({ 'open-alerts': NO_CREDENTIALS });
+    // (The file must exist: Node 20 itself reads a script's `--env-file FILE` argument and exits when FILE is missing.)
+    const { run } = setup(open, {}, '');
+    const { status, output } = run();
+    expect(status, output).toBe(0);
+    expect(output).toContain('No customer needs credentials.');
+    expect(output).toContain('mcp-agent: secret/mcp-agent-session created with a random AGENT_SESSION_SECRET');
+  });
+
   it('--dry-run prints the commands with variable names only and runs nothing', () => {
     const values = distinctValues(fleet);
     const { run, log } = setup(fleet, values);
@@ -99,6 +144,7 @@ describe('scripts/k8s-secrets.mjs', () => {
     expect(status, output).toBe(0);
     expect(output).toContain('kubectl create secret generic mcp-credentials -n mcp-vattenfall-de --from-env-file=<temporary file with GRAFANA_TOKEN_VATTENFALL, GENESYS_CLIENT_ID_VATTENFALL, GENESYS_CLIENT_SECRET_VATTENFALL>');
     expect(output).not.toContain('mcp-segurcaixa');
+    expect(output).toContain('kubectl create secret generic mcp-agent-session -n mcp-agent --from-env-file=<temporary file with a random AGENT_SESSION_SECRET>');
     for (const value of Object.values(values)) expect(output).not.toContain(value);
     expect(existsSync(path.join(log, 'calls'))).toBe(false);
   });

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { allServers, type Fleet, type FleetServer } from '../../fleet/model.ts';
 import { GENERATED_MARKER } from '../../generators/generator.ts';
 import { generators } from '../../generators/index.ts';
-import { AGENT_NAMESPACE, AGENT_POD_LABELS, CREDENTIALS_SECRET, kubernetesGenerator, SERVERS_CONFIGMAP } from '../../generators/kubernetes/index.ts';
+import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_SESSION_SECRET, CREDENTIALS_SECRET, kubernetesGenerator, SERVERS_CONFIGMAP } from '../../generators/kubernetes/index.ts';
 import { runtimeConfig } from '../../generators/runtime-config.ts';
 import { runtimeConfigSchema } from '../../schema/runtime-config.ts';
 import {
@@ -70,8 +70,9 @@ describe('kubernetes generator: files', () => {
 
 describe('kubernetes generator: validity', () => {
   it('every object passes kubernetes-models validation and has no field unknown to Kubernetes 1.28', () => {
-    // agent: Namespace, ConfigMap, Deployment, Service; per customer: Namespace + 2 NetworkPolicies; per server: Deployment + Service
-    expect(objects.length).toBe(4 + 3 * 3 + 2 * allServers(fleet).length);
+    // agent: Namespace, ConfigMap, Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler; per customer:
+    // Namespace + 2 NetworkPolicies; per server: Deployment + Service
+    expect(objects.length).toBe(6 + 3 * 3 + 2 * allServers(fleet).length);
     for (const object of objects) {
       const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
       expect(() => validateWithModels(object), where).not.toThrow();
@@ -92,6 +93,18 @@ describe('kubernetes generator: validity', () => {
     wrongType.spec.replicas = '1';
     expect(() => validateWithModels(wrongType)).toThrow(/replicas/);
     expect(() => validateWithModels({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).toThrow(/no kubernetes-models validator/);
+
+    // An autoscaling/v2 HPA is checked against the v2 API: a v1 field is unknown there, and a v2 field with a wrong type fails.
+    const hpa = structuredClone(ofKind('HorizontalPodAutoscaler')[0]!);
+    expect(unknownFields(hpa)).toEqual([]);
+    hpa.spec.targetCPUUtilizationPercentage = 70;
+    expect(unknownFields(hpa)).toEqual(['/spec/targetCPUUtilizationPercentage']);
+    const badHpa = structuredClone(ofKind('HorizontalPodAutoscaler')[0]!);
+    badHpa.spec.metrics[0].resource.target.averageUtilization = '70%';
+    expect(() => validateWithModels(badHpa)).toThrow();
+    const pdb = structuredClone(ofKind('PodDisruptionBudget')[0]!);
+    pdb.spec.maxUnavaliable = 1;
+    expect(unknownFields(pdb)).toEqual(['/spec/maxUnavaliable']);
   });
 
   it('kubectl kustomize builds the whole tree', () => {
@@ -104,6 +117,8 @@ describe('kubernetes generator: validity', () => {
     expect(count('Service')).toBe(allServers(fleet).length + 1);
     expect(count('NetworkPolicy')).toBe(2 * fleet.customers.length);
     expect(count('ConfigMap')).toBe(1);
+    expect(count('PodDisruptionBudget')).toBe(1);
+    expect(count('HorizontalPodAutoscaler')).toBe(1);
     expect(count('Secret')).toBe(0);
     expect(built.length).toBe(objects.length);
   });
@@ -207,6 +222,8 @@ describe('kubernetes generator: workloads', () => {
       `ConfigMap/${AGENT_NAMESPACE}/${SERVERS_CONFIGMAP}`,
       `Deployment/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
       `Service/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
+      `PodDisruptionBudget/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
+      `HorizontalPodAutoscaler/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
       ...fleet.customers.flatMap((c) => [`Namespace//${c.namespace}`, `NetworkPolicy/${c.namespace}/default-deny-ingress`, `NetworkPolicy/${c.namespace}/allow-mcp-agent`]),
       ...allServers(fleet).flatMap((s) => [`Deployment/mcp-${s.customerId}/${s.serviceName}`, `Service/mcp-${s.customerId}/${s.serviceName}`]),
     ]);
@@ -266,11 +283,12 @@ describe('kubernetes generator: credentials', () => {
     });
     const generated = generate(withStore);
     const built = objectsOf(generated).map((o) => o.object);
-    const externalSecrets = ofKind('ExternalSecret', built);
+    // The agent namespace's session Secret is the subject of its own test (agent part).
+    const externalSecrets = ofKind('ExternalSecret', built).filter((e) => e.metadata.namespace !== AGENT_NAMESPACE);
     const dir = writeTree(generated);
     tempDirs.push(dir);
     const kustomized = parseDocs(execFileSync('kubectl', ['kustomize', `${dir}/k8s`], { encoding: 'utf8' }));
-    expect(ofKind('ExternalSecret', kustomized)).toHaveLength(3);
+    expect(ofKind('ExternalSecret', kustomized)).toHaveLength(3 + 1);
     expect(externalSecrets.map((e) => e.metadata.namespace)).toEqual(['mcp-nordlicht-energie', 'mcp-segurcaixa', 'mcp-vattenfall-de']);
     for (const externalSecret of externalSecrets) {
       const customer = withStore.customers.find((c) => c.namespace === externalSecret.metadata.namespace)!;
@@ -289,7 +307,9 @@ describe('kubernetes generator: credentials', () => {
     }
     expect(ofKind('Secret', built)).toEqual([]);
     // Without a prefix the remote key is the variable itself; a namespaced SecretStore is named as given.
-    const plain = ofKind('ExternalSecret', objectsOf(generate(fleetOf(CUSTOMERS, { kubernetes: { externalSecrets: { storeName: 'aws', storeKind: 'SecretStore' } } }))).map((o) => o.object));
+    const plain = ofKind('ExternalSecret', objectsOf(generate(fleetOf(CUSTOMERS, { kubernetes: { externalSecrets: { storeName: 'aws', storeKind: 'SecretStore' } } }))).map((o) => o.object)).filter(
+      (e) => e.metadata.namespace !== AGENT_NAMESPACE,
+    );
     expect(plain[1]!.spec).toMatchObject({ secretStoreRef: { name: 'aws', kind: 'SecretStore' }, data: [{ secretKey: 'GRAFANA_TOKEN_SEGURCAIXA', remoteRef: { key: 'GRAFANA_TOKEN_SEGURCAIXA' } }] });
   });
 
@@ -362,7 +382,14 @@ describe('kubernetes generator: network isolation', () => {
 describe('kubernetes generator: agent part', () => {
   it('holds the mcp-agent namespace and mcp_servers.json with in-cluster URLs and its schema', () => {
     const agent = parseDocs(files.get('k8s/agent.yaml')!);
-    expect(agent.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${AGENT_NAMESPACE}`, `ConfigMap/${SERVERS_CONFIGMAP}`, 'Deployment/mcp-agent', 'Service/mcp-agent']);
+    expect(agent.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      `Namespace/${AGENT_NAMESPACE}`,
+      `ConfigMap/${SERVERS_CONFIGMAP}`,
+      'Deployment/mcp-agent',
+      'Service/mcp-agent',
+      'PodDisruptionBudget/mcp-agent',
+      'HorizontalPodAutoscaler/mcp-agent',
+    ]);
     const configMap = agent[1]!;
     expect(configMap.metadata.namespace).toBe(AGENT_NAMESPACE);
     const config = JSON.parse(configMap.data!['mcp_servers.json']!);
@@ -380,7 +407,6 @@ describe('kubernetes generator: agent part', () => {
     const agent = parseDocs(files.get('k8s/agent.yaml')!);
     const deployment = agent.find((o) => o.kind === 'Deployment')!;
     expect(deployment.metadata.namespace).toBe(AGENT_NAMESPACE);
-    expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.template.metadata.labels).toMatchObject(AGENT_POD_LABELS);
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
@@ -399,6 +425,82 @@ describe('kubernetes generator: agent part', () => {
     const agent = parseDocs(generate(withGateway).get('k8s/agent.yaml')!);
     const env = agent.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'GATEWAY_TOKEN_SEGURCAIXA', valueFrom: { secretKeyRef: { name: 'mcp-agent', key: 'GATEWAY_TOKEN_SEGURCAIXA' } } });
+  });
+
+  it('runs agent.replicas pods under an HPA that alone owns the count, with a PDB and a spread over nodes', () => {
+    const agent = parseDocs(files.get('k8s/agent.yaml')!);
+    const deployment = agent.find((o) => o.kind === 'Deployment')!;
+    // The HPA owns spec.replicas: a value in the manifest would reset its count on every apply.
+    expect(fleet.agent).toMatchObject({ replicas: 2, maxReplicas: 4 });
+    expect('replicas' in deployment.spec).toBe(false);
+    const hpa = agent.find((o) => o.kind === 'HorizontalPodAutoscaler')!;
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.metadata.namespace).toBe(AGENT_NAMESPACE);
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name },
+      minReplicas: 2,
+      maxReplicas: 4,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+    // Utilization is measured against the CPU request, so the container must have one: half of the 500m limit.
+    expect(deployment.spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '250m', memory: '128Mi' } });
+
+    const pdb = agent.find((o) => o.kind === 'PodDisruptionBudget')!;
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: AGENT_POD_LABELS }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
+
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: AGENT_POD_LABELS }, matchLabelKeys: ['pod-template-hash'] },
+    ]);
+    // Servers keep one replica, no HPA and no spread.
+    for (const server of allServers(fleet)) {
+      expect(deploymentOf(server).spec.replicas).toBe(1);
+      expect(deploymentOf(server).spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    }
+  });
+
+  it('writes replicas and no HPA when maxReplicas leaves the HPA no room; follows the fleet config', () => {
+    const fixed = parseDocs(generate(fleetOf(CUSTOMERS, { agent: { replicas: 3, maxReplicas: 3 } })).get('k8s/agent.yaml')!);
+    expect(fixed.find((o) => o.kind === 'Deployment')!.spec.replicas).toBe(3);
+    expect(fixed.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+    expect(fixed.some((o) => o.kind === 'PodDisruptionBudget')).toBe(true);
+
+    const wide = parseDocs(generate(fleetOf(CUSTOMERS, { agent: { replicas: 3, maxReplicas: 10 } })).get('k8s/agent.yaml')!);
+    expect(wide.find((o) => o.kind === 'HorizontalPodAutoscaler')!.spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+    for (const object of [...fixed, ...wide]) {
+      expect(() => validateWithModels(object)).not.toThrow();
+      expect(unknownFields(object)).toEqual([]);
+    }
+  });
+
+  it('reads the session key from its own Secret and drains within the termination grace, without a preStop hook', () => {
+    const deployment = parseDocs(files.get('k8s/agent.yaml')!).find((o) => o.kind === 'Deployment')!;
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.env).toContainEqual({ name: 'AGENT_SESSION_SECRET', valueFrom: { secretKeyRef: { name: AGENT_SESSION_SECRET, key: 'AGENT_SESSION_SECRET' } } });
+    expect(container.env).toContainEqual({
+      name: 'AGENT_SESSION_SECRET_PREVIOUS',
+      valueFrom: { secretKeyRef: { name: AGENT_SESSION_SECRET, key: 'AGENT_SESSION_SECRET_PREVIOUS', optional: true } },
+    });
+    expect(AGENT_SESSION_SECRET).not.toBe('mcp-agent'); // apart from the operator's token Secret
+    const env = Object.fromEntries(container.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ AGENT_DRAIN_DELAY_MS: '5000', AGENT_DRAIN_TIMEOUT_MS: '20000' });
+    // SIGKILL only after the drain delay, the drain timeout and a margin.
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(env.AGENT_DRAIN_DELAY_MS) + Number(env.AGENT_DRAIN_TIMEOUT_MS));
+    expect(container.lifecycle).toBeUndefined();
+    // No value anywhere: only references.
+    expect(files.get('k8s/agent.yaml')).not.toMatch(/kind: Secret\b/);
+  });
+
+  it('with an External Secrets store, the operator makes the session Secret too (current key only)', () => {
+    const external = fleetOf(CUSTOMERS, { kubernetes: { externalSecrets: { storeName: 'vault', storeKind: 'ClusterSecretStore', remoteKeyPrefix: 'mcpfleet/' } } });
+    const session = parseDocs(generate(external).get('k8s/agent.yaml')!).find((o) => o.kind === 'ExternalSecret')!;
+    expect(session).toMatchObject({
+      metadata: { name: AGENT_SESSION_SECRET, namespace: AGENT_NAMESPACE },
+      spec: { target: { name: AGENT_SESSION_SECRET }, data: [{ secretKey: 'AGENT_SESSION_SECRET', remoteRef: { key: 'mcpfleet/AGENT_SESSION_SECRET' } }] },
+    });
   });
 
   it('never sees a customer whose namespace would be the agent\'s: validation refuses the id', () => {
