@@ -84,6 +84,13 @@ export interface ApiServer {
    * close the runtime.
    */
   close(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): /readyz answers 503 at once while everything else is still served for `delayMs` (so load
+   * balancers take this replica out), then no new connections are accepted, kept-alive ones close after their
+   * current answer, event streams end with a reconnect hint, and requests in flight get up to `timeoutMs` to finish;
+   * then {@link close}. Resolves with the number of requests that were cut at the timeout.
+   */
+  drain(options: { delayMs: number; timeoutMs: number }): Promise<number>;
 }
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
@@ -122,9 +129,20 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   // One folder for the server's own repeated warnings (5xx request lines, failed API tool calls, refused connections).
   const repeats = new RepeatFolder(logger, options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs });
   let shuttingDown = false;
+  /** Set once the drain stops accepting: answers then close their connection. */
+  let stoppedAccepting = false;
+  let inFlight = 0;
+  let allAnswered: (() => void) | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) allAnswered?.();
+      // Draining: a kept-alive connection that just went idle closes now rather than at the final cut.
+      if (stoppedAccepting) setImmediate(() => server.closeIdleConnections());
+    });
+    if (stoppedAccepting) res.setHeader('connection', 'close');
     // The raw path without query; no URL parsing, so "//host/…" cannot change its meaning.
     const path = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
     try {
@@ -348,19 +366,40 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const close = async (): Promise<void> => {
+    shuttingDown = true;
+    await gateway?.close();
+    repeats.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+    });
+  };
   return {
     server,
     port,
     url: `http://${hostForUrl}:${port}`,
-    close: async () => {
+    close,
+    drain: async ({ delayMs, timeoutMs }) => {
       shuttingDown = true;
-      await gateway?.close();
-      repeats.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      logger.info('draining', { delay_ms: delayMs, timeout_ms: timeoutMs, in_flight: inFlight });
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      stoppedAccepting = true;
+      server.close();
+      server.closeIdleConnections();
+      gateway?.endStreams();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          allAnswered = resolve;
+          timer = setTimeout(resolve, timeoutMs);
+        });
+        clearTimeout(timer);
+      }
+      const cut = inFlight;
+      await close();
+      return cut;
     },
   };
 }

@@ -21,7 +21,8 @@
  *
  * Options: --timeout-ms N (connect timeout, default 1000), --samples N (fresh switches, default 5),
  * --calls N (tools/call pairs, default 300), --session-calls N (calls per gateway session in 6, default 20; 400 makes
- * the 20,000 calls the memory figure is for), --tsx (run the runtime's sources under tsx instead of the built bundle).
+ * the 20,000 calls the memory figure is for), --tsx (run the runtime's sources under tsx instead of the built bundle),
+ * --node-flags "..." (Node flags of the measured runtime instead of those runtime/Dockerfile starts it with; "" for none).
  * BENCH_RUNTIME_NODE_OPTIONS: NODE_OPTIONS of the measured runtime only (e.g. --max-old-space-size=96, to see what a
  * heap cap does to memory and throughput).
  */
@@ -40,7 +41,7 @@ import { McpConnection } from './mcp-connection.ts';
 import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 const { values } = parseArgs({
-  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' }, tsx: { type: 'boolean', default: false } },
+  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' }, 'node-flags': { type: 'string' }, tsx: { type: 'boolean', default: false } },
 });
 const TIMEOUT = Number(values['timeout-ms'] ?? 1000);
 const SAMPLES = Number(values.samples ?? 5);
@@ -54,11 +55,17 @@ function quantile(xs: number[], q: number): number {
 }
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 
-/** CPU time (user + system, all threads) a process has used so far, ms; NaN where /proc is not available. */
-/** Builds the agent bundle (`pnpm build:agent`) and returns its entry file. */
-function buildBundle(): string {
+/**
+ * Builds the agent bundle (`pnpm build:agent`) and returns how the image starts it: the Node flags of the
+ * Dockerfile's `CMD ["node", ...flags, "/app/agent.mjs"]`, then the bundle's entry file.
+ */
+function shippedEntry(): string[] {
   execFileSync('pnpm', ['run', '--silent', 'build:agent'], { stdio: 'ignore' });
-  return 'dist/agent/agent.mjs';
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('runtime/Dockerfile', 'utf8'))?.[1];
+  const argv: unknown = cmd ? JSON.parse(cmd) : undefined;
+  if (!Array.isArray(argv) || argv[0] !== 'node' || argv.at(-1) !== '/app/agent.mjs') throw new Error('runtime/Dockerfile: expected CMD ["node", ...flags, "/app/agent.mjs"]');
+  const flags = values['node-flags'] === undefined ? (argv.slice(1, -1) as string[]) : values['node-flags'].split(' ').filter(Boolean);
+  return [...flags, 'dist/agent/agent.mjs'];
 }
 
 /** Resident and peak resident memory of a process, MB (Linux /proc). */
@@ -68,6 +75,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
+/** CPU time (user + system, all threads) a process has used so far, ms; NaN where /proc is not available. */
 function cpuMs(pid: number): number {
   const path = `/proc/${pid}/stat`;
   if (!existsSync(path)) return NaN;
@@ -151,9 +159,11 @@ async function main(): Promise<void> {
   console.log(`   sequential baseline:  median ${ms(median(sequential))}  [${sequential.map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`   expected ≈ max(300, ${TIMEOUT}) = ${Math.max(300, TIMEOUT)} ms parallel vs ≥ ${300 + TIMEOUT} ms sequential\n`);
 
-  // One long-lived runtime for the rest: the esbuild bundle, as it ships (under tsx the same runtime takes ~75 MB more
-  // memory for the TypeScript loader); --tsx runs the sources instead.
-  const runtime = await startRuntime(config, { args, ...(!values.tsx && { entry: [buildBundle()] }), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS && { env: { NODE_OPTIONS: process.env.BENCH_RUNTIME_NODE_OPTIONS } }) });
+  // One long-lived runtime for the rest: the esbuild bundle with the image's Node flags, as it ships (under tsx the same
+  // runtime takes ~75 MB more memory for the TypeScript loader); --tsx runs the sources instead.
+  const entry = values.tsx ? undefined : shippedEntry();
+  console.log(`runtime for sections 2–6: ${entry ? `node ${entry.join(' ')} (as runtime/Dockerfile starts it)` : 'tsx runtime/main.ts'}\n`);
+  const runtime = await startRuntime(config, { args, ...(entry && { entry }), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS && { env: { NODE_OPTIONS: process.env.BENCH_RUNTIME_NODE_OPTIONS } }) });
   await runtime.json('/api/customers/switch', postJson({ customer: 'solo' }));
   await runtime.json('/api/customers/switch', postJson({ customer: 'trio' }));
 

@@ -13,7 +13,6 @@
  *   last listed ({@link GatewaySession.toolsChanged}).
  */
 import { createHash } from 'node:crypto';
-import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
@@ -23,6 +22,7 @@ import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
 import { GatewayTools, serveToolCall } from './gateway-tools.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
+import type { StreamableSessionTransport } from './sessions/streamable-session-transport.ts';
 
 /** The transport a gateway session runs over. */
 export type GatewayTransportKind = 'streamable-http' | 'sse';
@@ -33,7 +33,7 @@ export interface GatewaySessionOptions {
   id: string;
   kind: GatewayTransportKind;
   /** Streamable HTTP: the SDK v2 transport; legacy SSE: the v1 one (v2 has no SSE server), which v2's Server drives alike. */
-  transport: NodeStreamableHTTPServerTransport | SSEServerTransport;
+  transport: StreamableSessionTransport | SSEServerTransport;
   lease: CustomerLease;
   audit: GatewayAudit;
   redactor: Redactor;
@@ -93,7 +93,7 @@ export class GatewaySession {
   readonly kind: GatewayTransportKind;
   readonly customerId: string;
   readonly server: Server;
-  readonly transport: NodeStreamableHTTPServerTransport | SSEServerTransport;
+  readonly transport: StreamableSessionTransport | SSEServerTransport;
   /** `Date.now()` of the last request seen on this session. */
   lastActivity = Date.now();
   /** Open long-lived GET streams (the streamable standalone stream, or the SSE stream itself). */

@@ -28,8 +28,8 @@
  * The gateway never changes the API's current customer.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 // The SDK v2 has no HTTP+SSE server: legacy /sse sessions keep the v1 transport (driven by the v2 Server).
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { isInitializeRequest } from '@modelcontextprotocol/server';
@@ -43,6 +43,8 @@ import { paramHeaderProblem } from './mcp-param-headers.ts';
 import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import { visibleMcpTools } from './gateway-tools.ts';
 import { traceContextOf, withTraceContext } from './trace-context.ts';
+import type { SessionSeal } from './sessions/session-seal.ts';
+import { StreamableSessionTransport } from './sessions/streamable-session-transport.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -64,7 +66,17 @@ export interface GatewayOptions {
   logRepeatIntervalMs?: number;
   /** Largest request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Seals 2025-era session ids (`AGENT_SESSION_SECRET`): any replica sharing the secret takes over a session it has
+   * not seen. Without it session ids are random and known to this process only.
+   */
+  seal?: SessionSeal;
+  /** A sealed session is taken over only this long after it began, ms. Default {@link DEFAULT_SEALED_SESSION_MAX_AGE_MS}. */
+  sealedSessionMaxAgeMs?: number;
 }
+
+/** Default bound on the age of a sealed session another replica still takes over: 24 hours. */
+export const DEFAULT_SEALED_SESSION_MAX_AGE_MS = 24 * 3_600_000;
 
 /** Default idle timeout of a gateway session: 15 minutes. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000;
@@ -110,6 +122,12 @@ export class Gateway {
   private readonly modernSignatures = new Map<string, string>();
   private readonly unsubscribe: () => void;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly seal: SessionSeal | undefined;
+  private readonly sealedMaxAgeMs: number;
+  /** Takeovers of sealed sessions in progress, so concurrent requests of one session share one. */
+  private readonly takeovers = new Map<string, Promise<GatewaySession | HttpRefusal>>();
+  /** Open long-lived event streams (2025 GET streams, legacy SSE), ended with a reconnect hint on drain. */
+  private readonly streams = new Set<ServerResponse>();
   private closing = false;
 
   constructor(runtime: AgentRuntime, options: GatewayOptions) {
@@ -121,6 +139,8 @@ export class Gateway {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.maxPerCustomer = options.maxSessionsPerCustomer ?? DEFAULT_MAX_SESSIONS_PER_CUSTOMER;
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.seal = options.seal;
+    this.sealedMaxAgeMs = options.sealedSessionMaxAgeMs ?? DEFAULT_SEALED_SESSION_MAX_AGE_MS;
     const stopTools = runtime.onToolsChanged((id) => this.scheduleToolsChanged(id));
     const stopLists = runtime.onListChanged((id, kind) => this.announceListChanged(id, kind));
     const stopUpdates = runtime.onResourceUpdated((id, server, uri) => {
@@ -200,6 +220,17 @@ export class Gateway {
     return this.postSseMessage(req, res, customer.id);
   }
 
+  /**
+   * Ends every open event stream with an SSE `retry` hint, so its client reconnects (through the load balancer, to a
+   * replica that stays); sessions stay open for requests still in flight.
+   */
+  endStreams(retryMs = 1_000): void {
+    for (const res of this.streams) {
+      if (!res.writableEnded) res.end(`retry: ${retryMs}\n\n`);
+    }
+    this.streams.clear();
+  }
+
   /** Closes every session (releasing their leases) and stops watching tool changes. */
   async close(): Promise<void> {
     this.closing = true;
@@ -222,21 +253,25 @@ export class Gateway {
     if (method === 'POST' && isModernRequest(req, body)) return this.handleModern(req, res, customerId, body);
     const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId !== undefined) {
-      const session = this.sessions.get(sessionId);
-      if (!session || session.customerId !== customerId || session.kind !== 'streamable-http') {
+      const found = this.sessions.get(sessionId) ?? (await this.takeOver(sessionId, customerId));
+      if (!(found instanceof GatewaySession) || found.customerId !== customerId || found.kind !== 'streamable-http') {
         req.resume();
-        return sendJsonRpcError(res, 404, -32001, 'Session not found');
+        const refusal = found instanceof GatewaySession || found === undefined ? SESSION_NOT_FOUND : found;
+        return sendJsonRpcError(res, refusal.status, refusal.code, refusal.message, refusal.data);
       }
+      const session = found;
       session.touch();
       if (body !== undefined && this.refuseTooDeepOnSession(res, session, body)) return;
       if (method === 'GET') {
         session.openStreams++;
+        this.streams.add(res);
         res.once('close', () => {
           session.openStreams--;
+          this.streams.delete(res);
           session.touch();
         });
       }
-      await (session.transport as NodeStreamableHTTPServerTransport).handleRequest(req, res, body);
+      await (session.transport as StreamableSessionTransport).serve(req, res, body);
       return;
     }
     if (method !== 'POST' || !isInitialize(body)) {
@@ -248,9 +283,9 @@ export class Gateway {
     if (exceedsDepth(body, MAX_ARGUMENT_DEPTH + 2)) {
       return sendJsonRpcError(res, 400, -32602, `Invalid params: the message is nested deeper than ${MAX_ARGUMENT_DEPTH + 2} levels`);
     }
-    const id = randomUUID();
+    const id = this.newSessionId(customerId, body);
     let registered = false;
-    const transport = new NodeStreamableHTTPServerTransport({
+    const transport = new StreamableSessionTransport({
       sessionIdGenerator: () => id,
       // An event stream per POST, so a tool call's progress travels with it (plain JSON answers would drop it). Measured
       // against plain JSON: the same latency ratio to a direct client (1.8×), ~0.3 ms more runtime CPU per call.
@@ -265,7 +300,7 @@ export class Gateway {
     this.pendingByCustomer.set(customerId, (this.pendingByCustomer.get(customerId) ?? 0) + 1);
     try {
       await session.start();
-      await transport.handleRequest(req, res, body);
+      await transport.serve(req, res, body);
     } finally {
       this.pending--;
       const left = (this.pendingByCustomer.get(customerId) ?? 1) - 1;
@@ -275,11 +310,57 @@ export class Gateway {
     }
   }
 
+  /** A new 2025 session's id: sealed (customer, initialize params, time) when a seal is configured, else random. */
+  private newSessionId(customerId: string, body: unknown): string {
+    const params = (body as { params?: unknown }).params;
+    const sealed = this.seal?.seal({ customer: customerId, initialize: typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {}, issuedAt: Date.now() });
+    return sealed ?? randomUUID();
+  }
+
+  /**
+   * A session this process has not seen (opened on another replica, or before a restart): when its id is sealed with
+   * our secret for this customer and not too old, open it here by replaying the client's handshake. Undefined when the
+   * id is none of ours; a refusal when the session limits are reached.
+   */
+  private takeOver(id: string, customerId: string): Promise<GatewaySession | HttpRefusal> | undefined {
+    const sealed = this.seal?.open(id);
+    if (!sealed || sealed.customer !== customerId || Date.now() - sealed.issuedAt > this.sealedMaxAgeMs) return undefined;
+    let pending = this.takeovers.get(id);
+    if (!pending) {
+      pending = this.restore(id, customerId, sealed.initialize).finally(() => this.takeovers.delete(id));
+      this.takeovers.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async restore(id: string, customerId: string, initialize: Record<string, unknown>): Promise<GatewaySession | HttpRefusal> {
+    const full = this.sessionLimitHit(customerId);
+    if (full) return { status: 503, code: -32000, message: full.message, data: { limit: full.limit, max: full.max } };
+    const started = performance.now();
+    const transport = new StreamableSessionTransport({ sessionIdGenerator: () => id, enableJsonResponse: false });
+    const session = this.createSession(id, 'streamable-http', transport, customerId);
+    try {
+      await session.start();
+      await transport.replayHandshake(initialize);
+    } catch (error) {
+      await session.close();
+      this.logger.warn('gateway session takeover failed', { customer: customerId, session: id.slice(3, 11), error: (error as Error).message });
+      return SESSION_NOT_FOUND;
+    }
+    this.register(session, { takenOver: true, ms: Math.round(performance.now() - started) });
+    return session;
+  }
+
   /** A 2026-07-28 request: arguments nested too deep are refused here, the rest is the SDK entry's. */
   private async handleModern(req: IncomingMessage, res: ServerResponse, customerId: string, body: unknown): Promise<void> {
     if (this.refuseTooDeep(res, body, { customer: customerId, transport: 'stateless' })) return;
     const mismatch = this.paramHeaderMismatch(req, customerId, body);
     if (mismatch) return sendJsonRpcError(res, 400, HEADER_MISMATCH, `Header mismatch: ${mismatch.message}`, undefined, mismatch.id);
+    if ((body as { method?: unknown }).method === 'subscriptions/listen') {
+      // A long-lived stream: ended with a reconnect hint on drain like the 2025 ones.
+      this.streams.add(res);
+      res.once('close', () => this.streams.delete(res));
+    }
     await this.modernEndpoint(customerId).handle(req, res, body);
   }
 
@@ -370,8 +451,11 @@ export class Gateway {
     const session = this.createSession(transport.sessionId, 'sse', transport, customerId);
     session.openStreams = 1;
     this.register(session);
+    // A legacy SSE session lives in its stream: no other replica can take it over, so a drain ends it.
+    this.streams.add(res);
     res.once('close', () => {
       session.openStreams = 0;
+      this.streams.delete(res);
       void session.close();
     });
     try {
@@ -402,7 +486,7 @@ export class Gateway {
     return { callDeadlineMs: connectMs + callMs + 250, readyDeadlineMs: connectMs + 250 };
   }
 
-  private createSession(id: string, kind: GatewayTransportKind, transport: NodeStreamableHTTPServerTransport | SSEServerTransport, customerId: string): GatewaySession {
+  private createSession(id: string, kind: GatewayTransportKind, transport: StreamableSessionTransport | SSEServerTransport, customerId: string): GatewaySession {
     return new GatewaySession({
       id,
       kind,
@@ -417,12 +501,18 @@ export class Gateway {
     });
   }
 
-  private register(session: GatewaySession): void {
+  private register(session: GatewaySession, takeover?: { takenOver: true; ms: number }): void {
     this.sessions.set(session.id, session);
     let set = this.byCustomer.get(session.customerId);
     if (!set) this.byCustomer.set(session.customerId, (set = new Set()));
     set.add(session);
-    this.logger.info('gateway session opened', { customer: session.customerId, session: session.id.slice(0, 8), transport: session.kind, sessions: this.sessions.size });
+    this.logger.info(takeover ? 'gateway session taken over' : 'gateway session opened', {
+      customer: session.customerId,
+      session: sessionLabel(session.id),
+      transport: session.kind,
+      sessions: this.sessions.size,
+      ...(takeover && { replay_ms: takeover.ms }),
+    });
   }
 
   private unregister(session: GatewaySession): void {
@@ -431,7 +521,7 @@ export class Gateway {
     const set = this.byCustomer.get(session.customerId);
     set?.delete(session);
     if (set && set.size === 0) this.byCustomer.delete(session.customerId);
-    if (known) this.logger.info('gateway session closed', { customer: session.customerId, session: session.id.slice(0, 8), transport: session.kind, sessions: this.sessions.size });
+    if (known) this.logger.info('gateway session closed', { customer: session.customerId, session: sessionLabel(session.id), transport: session.kind, sessions: this.sessions.size });
   }
 
   /** Coalesces tool-change events of one event-loop turn, then tells each affected customer's sessions. */
@@ -493,7 +583,7 @@ export class Gateway {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const session of this.sessions.values()) {
       if (session.openStreams === 0 && session.lastActivity < cutoff) {
-        this.logger.info('gateway session idle; closing', { customer: session.customerId, session: session.id.slice(0, 8), idle_ms: Date.now() - session.lastActivity });
+        this.logger.info('gateway session idle; closing', { customer: session.customerId, session: sessionLabel(session.id), idle_ms: Date.now() - session.lastActivity });
         void session.close();
       }
     }
@@ -525,6 +615,21 @@ function tooDeep(body: unknown): { message: string; id?: string | number; tool?:
     };
   }
   return undefined;
+}
+
+/** An answer given instead of serving a request. */
+interface HttpRefusal {
+  status: number;
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+const SESSION_NOT_FOUND: HttpRefusal = { status: 404, code: -32001, message: 'Session not found' };
+
+/** A session id as logs show it: 8 characters that identify it without being it (past a sealed id's fixed prefix). */
+function sessionLabel(id: string): string {
+  return (id.startsWith('s1.') ? id.slice(3) : id).slice(0, 8);
 }
 
 function isInitialize(body: unknown): boolean {

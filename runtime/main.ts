@@ -11,10 +11,13 @@ import { GatewayAuth } from './gateway-auth.ts';
 import { bufferedStdout, createLogger } from './logger.ts';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Redactor } from './redact.ts';
+import { SessionSeal, SessionSecretError, sessionSecretsFromEnv } from './sessions/session-seal.ts';
 
 async function main(): Promise<number> {
   let options;
   let loaded;
+  let sessionSecrets: string[];
+  let seal: SessionSeal | undefined;
   try {
     options = parseOptions(process.argv.slice(2), process.env);
     if (options === 'help') {
@@ -22,14 +25,16 @@ async function main(): Promise<number> {
       return 0;
     }
     loaded = loadConfig(options.configPath, options.schemaPath ? { schemaPath: options.schemaPath } : {});
+    sessionSecrets = sessionSecretsFromEnv(process.env);
+    seal = sessionSecrets.length > 0 ? new SessionSeal(sessionSecrets) : undefined;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof OptionsError) {
+    if (error instanceof ConfigError || error instanceof OptionsError || error instanceof SessionSecretError) {
       process.stderr.write(`agent: ${error.message}\n`);
       return 1;
     }
     throw error;
   }
-  const redactor = Redactor.fromEnv(process.env, credentialEnvNames(loaded.config));
+  const redactor = Redactor.fromEnv(process.env, credentialEnvNames(loaded.config), sessionSecrets);
   const write = bufferedStdout();
   const logger = createLogger({ level: options.logLevel, redactor, write });
   const runtime = new AgentRuntime(loaded.config, {
@@ -52,6 +57,7 @@ async function main(): Promise<number> {
         maxSessions: options.gatewayMaxSessions,
         maxSessionsPerCustomer: options.gatewayMaxSessionsPerCustomer,
         logRepeatIntervalMs: options.logRepeatIntervalMs,
+        ...(seal && { seal }),
       })
     : undefined;
   let api;
@@ -86,6 +92,7 @@ async function main(): Promise<number> {
     pool_size: options.poolSize,
     gateway: gateway ? `${api.url}/customers/<id>/mcp` : 'off',
     audit_arguments: options.auditArguments,
+    sessions: seal ? 'sealed (any replica with the same AGENT_SESSION_SECRET serves them)' : 'this process only',
   });
   if (!isLoopback(options.host) && !options.apiToken) {
     logger.warn('listening on a non-loopback address without AGENT_API_TOKEN: anyone who can reach this port can call tools', { host: options.host });
@@ -94,13 +101,18 @@ async function main(): Promise<number> {
     const open = loaded.config.customers.filter((c) => gatewayAuth.mode(c.id) === 'none').map((c) => c.id);
     if (open.length) logger.warn('listening on a non-loopback address: these customers\' MCP endpoints need no token', { customers: open.slice(0, 50) });
   }
-  logger.info('shutting down', { signal: await stopped });
+  const signal = await stopped;
+  // SIGTERM is an orchestrator's stop: drain. SIGINT is someone at a terminal: no delay, a short wait.
+  const drain = signal === 'SIGTERM' ? { delayMs: options.drainDelayMs, timeoutMs: options.drainTimeoutMs } : { delayMs: 0, timeoutMs: Math.min(options.drainTimeoutMs, 5_000) };
+  logger.info('shutting down', { signal, drain_delay_ms: drain.delayMs, drain_timeout_ms: drain.timeoutMs });
+  const limitMs = drain.delayMs + drain.timeoutMs + 5_000;
   const forced = setTimeout(() => {
-    logger.warn('shutdown took longer than 5 s; exiting');
+    logger.warn(`shutdown took longer than ${limitMs / 1000} s; exiting`);
     process.exit(0);
-  }, 5_000);
+  }, limitMs);
   forced.unref();
-  await api.close();
+  const cut = await api.drain(drain);
+  if (cut > 0) logger.warn('requests still in flight at the drain timeout were cut', { requests: cut, drain_timeout_ms: drain.timeoutMs });
   await runtime.close();
   logger.info('stopped');
   return 0;

@@ -44,6 +44,10 @@ export interface AgentOptions {
   logRepeatIntervalMs: number;
   /** Write tool-call argument values into the gateway's audit log. */
   auditArguments: boolean;
+  /** After SIGTERM: keep serving this long with /readyz at 503, so load balancers stop sending, ms. */
+  drainDelayMs: number;
+  /** After SIGTERM and the delay: most time in-flight requests get to finish, ms. */
+  drainTimeoutMs: number;
 }
 
 /** A bad flag or variable. */
@@ -92,6 +96,10 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
                             repeated failure warnings (same customer, server and reason) are logged once, then as one
                             "repeated N times" line per interval; 0 = every line (AGENT_LOG_REPEAT_INTERVAL_MS,
                             default 10000)
+  --drain-delay-ms MS       on SIGTERM, keep serving this long with /readyz answering 503, so load balancers take
+                            the replica out before it stops accepting (AGENT_DRAIN_DELAY_MS, default 0)
+  --drain-timeout-ms MS     on SIGTERM, after the delay: time in-flight requests get to finish before the rest are
+                            cut (AGENT_DRAIN_TIMEOUT_MS, default 20000)
   --audit-arguments         include tool-call arguments in the gateway's audit log lines
                             (AGENT_AUDIT_ARGUMENTS=1; default: names, outcome and duration only)
   --help                    this text
@@ -100,6 +108,9 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
                             MCP endpoints of customers without a token of their own
   <gateway.token_env>       a customer whose config names gateway.token_env needs that variable's value as bearer
                             token on its MCP endpoint (and nothing else opens it)
+  AGENT_SESSION_SECRET      (or AGENT_SESSION_SECRET_FILE) at least 32 characters, the same on every replica: session
+                            ids are sealed with it, so any replica serves any session (no sticky routing needed);
+                            AGENT_SESSION_SECRET_PREVIOUS(_FILE) is still accepted while rotating
 `;
 
 /** Parses flags and environment. Returns `'help'` for `--help`; throws {@link OptionsError}. */
@@ -129,6 +140,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         'http-max-connections': { type: 'string' },
         'http-max-connections-per-address': { type: 'string' },
         'log-repeat-interval-ms': { type: 'string' },
+        'drain-delay-ms': { type: 'string' },
+        'drain-timeout-ms': { type: 'string' },
         'audit-arguments': { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -188,6 +201,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     httpMaxConnectionsPerAddress: integer('http-max-connections-per-address', 'AGENT_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 512, 0, 1_000_000),
     logRepeatIntervalMs: integer('log-repeat-interval-ms', 'AGENT_LOG_REPEAT_INTERVAL_MS', 10_000, 0, 3_600_000),
     auditArguments,
+    drainDelayMs: integer('drain-delay-ms', 'AGENT_DRAIN_DELAY_MS', 0, 0, 600_000),
+    drainTimeoutMs: integer('drain-timeout-ms', 'AGENT_DRAIN_TIMEOUT_MS', 20_000, 0, 600_000),
   };
 }
 

@@ -51,11 +51,12 @@ export class Redactor {
 
   /**
    * Collects credential values from an environment: variables whose name looks secret ({@link SECRET_ENV_NAME})
-   * and the variables named in `names` (the config's `*_env` entries).
+   * and the variables named in `names` (the config's `*_env` entries), plus `extra` values read elsewhere (secrets from
+   * files).
    */
-  static fromEnv(env: NodeJS.ProcessEnv, names: Iterable<string> = []): Redactor {
+  static fromEnv(env: NodeJS.ProcessEnv, names: Iterable<string> = [], extra: Iterable<string> = []): Redactor {
     const wanted = new Set(names);
-    const values: string[] = [];
+    const values: string[] = [...extra];
     for (const [name, value] of Object.entries(env)) {
       if (value && (wanted.has(name) || SECRET_ENV_NAME.test(name))) values.push(value);
     }
