@@ -15,7 +15,7 @@ import { CustomerSession } from './customer-session.ts';
 import type { ExposedTool, SessionReport } from './customer-session.ts';
 import { ToolFilter } from './gateway-filter.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
-import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, ServerStatus, TransportMemory } from './mcp-connection.ts';
+import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, McpConnection, ServerStatus, TransportMemory } from './mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';
@@ -231,6 +231,11 @@ export class AgentRuntime {
   /** The current customer, if one was selected. */
   get current(): CustomerConfig | null {
     return this.currentId ? (this.config.customers.find((c) => c.id === this.currentId) ?? null) : null;
+  }
+
+  /** The open connection to one server of a pooled customer (without touching the LRU order), if any. */
+  pooledConnection(customerId: string, serverName: string): McpConnection | undefined {
+    return this.pool.peek(customerId)?.connections.find((c) => c.server.name === serverName);
   }
 
   /** Customer ids currently pooled, most recently used first. */

@@ -30,6 +30,7 @@ import { Gateway } from './gateway.ts';
 import { scrubErrorResult } from './gateway-results.ts';
 import { UpstreamError } from './mcp-connection.ts';
 import { RepeatFolder, silentLogger } from './logger.ts';
+import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
 import { exceedsDepth, HttpError, jsonType, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody, requireObject, requireString } from './request-body.ts';
@@ -63,6 +64,8 @@ export interface ApiServerOptions {
   maxConnectionsPerAddress?: number;
   /** Fold repeated failure warnings per this interval, ms; 0 = log every line. Default 10 s. */
   logRepeatIntervalMs?: number;
+  /** Serves `GET /metrics` (guarded like `/api`) and counts requests and API tool calls; without it `/metrics` is 404. */
+  metrics?: RuntimeMetrics;
 }
 
 /** Defaults of the HTTP server's slow-client and connection limits. */
@@ -125,6 +128,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const redactor = runtime.redactor;
   const gateway = options.gateway;
+  const metrics = options.metrics;
   const allowedOrigins = options.allowedOrigins ?? [];
   // One folder for the server's own repeated warnings (5xx request lines, failed API tool calls, refused connections).
   const repeats = new RepeatFolder(logger, options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs });
@@ -147,6 +151,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     const path = (req.url ?? '/').split('?')[0]!.split('#')[0]!;
     try {
       res.on('finish', () => {
+        metrics?.httpRequest(path, req.method ?? 'GET', res.statusCode);
         // Successful requests are debug: probes hit /healthz every few seconds, and tool calls log their own line.
         const fields = { method: req.method, path: path.slice(0, 200), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 };
         if (res.statusCode >= 500) {
@@ -177,6 +182,17 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
         allow(method, ['GET', 'HEAD']);
         if (shuttingDown) return sendJson(res, 503, { ready: false, reason: 'shutting down' }, redactor);
         return sendJson(res, 200, { ready: true, customers: runtime.config.customers.length, current: runtime.current?.name ?? null }, redactor);
+      }
+      if (path === '/metrics' && metrics) {
+        allow(method, ['GET', 'HEAD']);
+        if (auth && !auth.check(req)) {
+          res.setHeader('www-authenticate', 'Bearer realm="mcpfleet-agent"');
+          throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <AGENT_API_TOKEN>)');
+        }
+        const { text, contentType } = await metrics.scrape();
+        res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : text);
+        return;
       }
       if (path === '/api' || path.startsWith('/api/')) {
         if (auth && !auth.check(req)) {
@@ -267,7 +283,12 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
       } catch (error) {
         if (error instanceof UpstreamError) {
           const customer = runtime.current?.id ?? null;
-          const server = runtime.currentTools()?.find((t) => t.name === tool)?.server ?? null;
+          const exposed = runtime.currentTools()?.find((t) => t.name === tool);
+          const server = exposed?.server ?? null;
+          if (customer && exposed) {
+            const failed = error.failure.reason === 'timeout' ? 'timeout' : 'upstream_error';
+            metrics?.toolCall({ customer, server: exposed.server, upstreamTool: exposed.original_name, outcome: failed, durationMs: performance.now() - callStarted });
+          }
           const { reason, message } = error.failure;
           repeats.log(
             'warn',
@@ -294,6 +315,14 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
         throw error;
       }
       if (outcome === null) throw noCustomer();
+      if (runtime.current) {
+        metrics?.toolCall({
+          customer: runtime.current.id,
+          ...(outcome && { server: outcome.tool.server, upstreamTool: outcome.tool.original_name }),
+          outcome: outcome === undefined ? 'unknown_tool' : outcome.result.isError ? 'tool_error' : 'ok',
+          durationMs: performance.now() - callStarted,
+        });
+      }
       if (outcome === undefined) throw new HttpError(404, 'unknown_tool', `unknown tool "${tool}" for customer "${runtime.current?.name}" (see GET /api/tools)`);
       logger.info('tool call', { tool, server: outcome.tool.server, is_error: outcome.result.isError === true, ms: Math.round((performance.now() - callStarted) * 10) / 10 });
       const result = outcome.result.isError ? scrubErrorResult(outcome.result, redactor) : outcome.result;

@@ -22,6 +22,7 @@
 import { RepeatFolder } from './logger.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
+import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 
 /**
  * - `ok`: the upstream answered with a result;
@@ -71,12 +72,15 @@ export class GatewayAudit {
     readonly includeArguments = false,
     /** Fold repeated failure lines per this interval, ms (0: one line per failure). Default 10 s. */
     repeatIntervalMs?: number,
+    /** Counts and times every audited call too. */
+    private readonly metrics?: RuntimeMetrics,
   ) {
     this.failures = new RepeatFolder(logger, repeatIntervalMs === undefined ? {} : { intervalMs: repeatIntervalMs });
   }
 
   /** Logs one tool call (a failure possibly folded into a later summary line). */
   record(entry: AuditRecord): void {
+    this.metrics?.toolCall({ customer: entry.customer, server: entry.server, upstreamTool: entry.upstream_tool, outcome: entry.outcome, durationMs: entry.duration_ms });
     const { arguments: args, ...fields } = entry;
     const line: Record<string, unknown> = { audit: 'tools/call', ...fields, duration_ms: Math.round(entry.duration_ms * 10) / 10 };
     if (this.includeArguments && args !== undefined) line.arguments = this.argumentsText(args);

@@ -44,6 +44,7 @@ import { GatewaySession, toolListSignature } from './gateway-session.ts';
 import { visibleMcpTools } from './gateway-tools.ts';
 import { traceContextOf, withTraceContext } from './trace-context.ts';
 import type { SessionSeal } from './sessions/session-seal.ts';
+import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 import { StreamableSessionTransport } from './sessions/streamable-session-transport.ts';
 import type { GatewayTransportKind } from './gateway-session.ts';
 import { silentLogger } from './logger.ts';
@@ -73,6 +74,8 @@ export interface GatewayOptions {
   seal?: SessionSeal;
   /** A sealed session is taken over only this long after it began, ms. Default {@link DEFAULT_SEALED_SESSION_MAX_AGE_MS}. */
   sealedSessionMaxAgeMs?: number;
+  /** Counts and times tool calls (through the audit). */
+  metrics?: RuntimeMetrics;
 }
 
 /** Default bound on the age of a sealed session another replica still takes over: 24 hours. */
@@ -134,7 +137,7 @@ export class Gateway {
     this.runtime = runtime;
     this.auth = options.auth;
     this.logger = (options.logger ?? silentLogger).child({ component: 'gateway' });
-    this.audit = new GatewayAudit(this.logger, runtime.redactor, options.auditArguments ?? false, options.logRepeatIntervalMs);
+    this.audit = new GatewayAudit(this.logger, runtime.redactor, options.auditArguments ?? false, options.logRepeatIntervalMs, options.metrics);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.maxPerCustomer = options.maxSessionsPerCustomer ?? DEFAULT_MAX_SESSIONS_PER_CUSTOMER;
@@ -167,6 +170,19 @@ export class Gateway {
   /** Number of open sessions, all customers. */
   get sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Open sessions counted by customer, transport and negotiated protocol revision (for the metrics). */
+  *sessionCounts(): Iterable<{ customer: string; transport: string; protocolVersion: string; count: number }> {
+    const counts = new Map<string, { customer: string; transport: string; protocolVersion: string; count: number }>();
+    for (const session of this.sessions.values()) {
+      const protocolVersion = session.server.getNegotiatedProtocolVersion() ?? 'unknown';
+      const key = `${session.customerId}\0${session.kind}\0${protocolVersion}`;
+      const entry = counts.get(key);
+      if (entry) entry.count++;
+      else counts.set(key, { customer: session.customerId, transport: session.kind, protocolVersion, count: 1 });
+    }
+    yield* counts.values();
   }
 
   /** Open sessions of one customer. */

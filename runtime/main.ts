@@ -12,6 +12,8 @@ import { bufferedStdout, createLogger } from './logger.ts';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Redactor } from './redact.ts';
 import { SessionSeal, SessionSecretError, sessionSecretsFromEnv } from './sessions/session-seal.ts';
+import { HealthProbe } from './metrics/health-probe.ts';
+import { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 
 async function main(): Promise<number> {
   let options;
@@ -48,7 +50,9 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => stopRequested('SIGINT'));
   process.once('SIGTERM', () => stopRequested('SIGTERM'));
   const gatewayAuth = new GatewayAuth(loaded.config, process.env, options.apiToken);
-  const gateway = options.gateway
+  // The gauges read the gateway and the pool when scraped.
+  const metrics: RuntimeMetrics | undefined = options.metrics ? new RuntimeMetrics({ sessions: () => gateway?.sessionCounts() ?? [], pooledCustomers: () => runtime.pooledCustomers().length }) : undefined;
+  const gateway: Gateway | undefined = options.gateway
     ? new Gateway(runtime, {
         auth: gatewayAuth,
         logger,
@@ -58,6 +62,7 @@ async function main(): Promise<number> {
         maxSessionsPerCustomer: options.gatewayMaxSessionsPerCustomer,
         logRepeatIntervalMs: options.logRepeatIntervalMs,
         ...(seal && { seal }),
+        ...(metrics && { metrics }),
       })
     : undefined;
   let api;
@@ -74,6 +79,7 @@ async function main(): Promise<number> {
       maxConnections: options.httpMaxConnections,
       maxConnectionsPerAddress: options.httpMaxConnectionsPerAddress,
       logRepeatIntervalMs: options.logRepeatIntervalMs,
+      ...(metrics && { metrics }),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -91,9 +97,12 @@ async function main(): Promise<number> {
     connect_timeout_ms: options.connectTimeoutMs,
     pool_size: options.poolSize,
     gateway: gateway ? `${api.url}/customers/<id>/mcp` : 'off',
+    metrics: metrics ? `${api.url}/metrics` : 'off',
     audit_arguments: options.auditArguments,
     sessions: seal ? 'sealed (any replica with the same AGENT_SESSION_SECRET serves them)' : 'this process only',
   });
+  const health = metrics ? new HealthProbe(runtime, metrics, options.healthIntervalMs, logger) : undefined;
+  health?.start();
   if (!isLoopback(options.host) && !options.apiToken) {
     logger.warn('listening on a non-loopback address without AGENT_API_TOKEN: anyone who can reach this port can call tools', { host: options.host });
   }
@@ -111,7 +120,9 @@ async function main(): Promise<number> {
     process.exit(0);
   }, limitMs);
   forced.unref();
+  const stoppingHealth = health?.stop();
   const cut = await api.drain(drain);
+  await stoppingHealth;
   if (cut > 0) logger.warn('requests still in flight at the drain timeout were cut', { requests: cut, drain_timeout_ms: drain.timeoutMs });
   await runtime.close();
   logger.info('stopped');

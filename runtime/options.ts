@@ -44,6 +44,10 @@ export interface AgentOptions {
   logRepeatIntervalMs: number;
   /** Write tool-call argument values into the gateway's audit log. */
   auditArguments: boolean;
+  /** Serve `/metrics` and count (`--metrics on|off`, `AGENT_METRICS`). */
+  metrics: boolean;
+  /** Time between health probes of every upstream server (the `mcpfleet_upstream_up` gauge), ms; 0 = no probes. */
+  healthIntervalMs: number;
   /** After SIGTERM: keep serving this long with /readyz at 503, so load balancers stop sending, ms. */
   drainDelayMs: number;
   /** After SIGTERM and the delay: most time in-flight requests get to finish, ms. */
@@ -96,6 +100,9 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
                             repeated failure warnings (same customer, server and reason) are logged once, then as one
                             "repeated N times" line per interval; 0 = every line (AGENT_LOG_REPEAT_INTERVAL_MS,
                             default 10000)
+  --metrics on|off          Prometheus metrics at /metrics, guarded like /api (AGENT_METRICS, default on)
+  --health-interval-ms MS   probe every upstream server this often for the mcpfleet_upstream_up metric; 0 = never
+                            (AGENT_HEALTH_INTERVAL_MS, default 30000)
   --drain-delay-ms MS       on SIGTERM, keep serving this long with /readyz answering 503, so load balancers take
                             the replica out before it stops accepting (AGENT_DRAIN_DELAY_MS, default 0)
   --drain-timeout-ms MS     on SIGTERM, after the delay: time in-flight requests get to finish before the rest are
@@ -141,6 +148,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         'http-max-connections-per-address': { type: 'string' },
         'log-repeat-interval-ms': { type: 'string' },
         'drain-delay-ms': { type: 'string' },
+        metrics: { type: 'string' },
+        'health-interval-ms': { type: 'string' },
         'drain-timeout-ms': { type: 'string' },
         'audit-arguments': { type: 'boolean' },
         help: { type: 'boolean' },
@@ -172,6 +181,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
   const apiToken = env.AGENT_API_TOKEN || undefined;
   const gateway = pick('gateway', 'AGENT_GATEWAY');
   const gatewayOn = flag(gateway.value, gateway.source, true, ['on', 'off']);
+  const metricsOption = pick('metrics', 'AGENT_METRICS');
+  const metricsOn = flag(metricsOption.value, metricsOption.source, true, ['on', 'off']);
   const auditArguments = values['audit-arguments'] === true || flag(env.AGENT_AUDIT_ARGUMENTS || undefined, 'AGENT_AUDIT_ARGUMENTS', false, ['1', '0']);
   const origins = pick('gateway-allowed-origins', 'AGENT_GATEWAY_ALLOWED_ORIGINS');
   const httpHeadersTimeoutMs = integer('http-headers-timeout-ms', 'AGENT_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
@@ -201,6 +212,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     httpMaxConnectionsPerAddress: integer('http-max-connections-per-address', 'AGENT_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 512, 0, 1_000_000),
     logRepeatIntervalMs: integer('log-repeat-interval-ms', 'AGENT_LOG_REPEAT_INTERVAL_MS', 10_000, 0, 3_600_000),
     auditArguments,
+    metrics: metricsOn,
+    healthIntervalMs: integer('health-interval-ms', 'AGENT_HEALTH_INTERVAL_MS', 30_000, 0, 86_400_000),
     drainDelayMs: integer('drain-delay-ms', 'AGENT_DRAIN_DELAY_MS', 0, 0, 600_000),
     drainTimeoutMs: integer('drain-timeout-ms', 'AGENT_DRAIN_TIMEOUT_MS', 20_000, 0, 600_000),
   };
