@@ -17,6 +17,7 @@ import type { CallRelay, ClientInput, InputRequiredResult, LogMessage } from './
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Redactor } from './redact.ts';
 import { traceContextFrom, withTraceContext } from './trace-context.ts';
+import { traced } from './metrics/tracing.ts';
 
 /** Who is calling, for the audit line. */
 export interface CallerInfo {
@@ -124,7 +125,11 @@ export class GatewayTools {
    * (its `requestState` stays the upstream's, opaque here; the retry reaches the same server because it names the same
    * namespaced tool). Without `input` (a 2025 session) such an answer becomes a tool error saying why.
    */
-  async callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay, input?: ClientInput): Promise<ToolCallAnswer> {
+  callTool(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay, input?: ClientInput): Promise<ToolCallAnswer> {
+    return traced('server', { tool: name, customer: this.customerId }, () => this.serveCall(name, args, caller, relay, input), answerError);
+  }
+
+  private async serveCall(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay, input?: ClientInput): Promise<ToolCallAnswer> {
     const { lease, audit, redactor, callDeadlineMs } = this.opts;
     const started = performance.now();
     const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
@@ -145,7 +150,10 @@ export class GatewayTools {
     let outcome: AuditOutcome;
     let reason: string | undefined;
     try {
-      const answer = await withDeadline(lease.call(tool, args, relay, input), callDeadlineMs, callDeadlineMs, 'tool call');
+      const upstream = traced('client', { tool: tool.original_name, customer: this.customerId, server: tool.server }, () => lease.call(tool, args, relay, input), (r) =>
+        r && !isInputRequired(r) && r.isError ? 'tool_error' : undefined,
+      );
+      const answer = await withDeadline(upstream, callDeadlineMs, callDeadlineMs, 'tool call');
       if (!answer) {
         audit.record({ ...base, server: tool.server, upstream_tool: tool.original_name, outcome: 'unknown_tool', duration_ms: performance.now() - started });
         return { unknownTool: notFound };
@@ -187,4 +195,11 @@ export class GatewayTools {
       /* answer with what is known; the next request waits again */
     }
   }
+}
+
+/** The error type a span records for an answer that is one (a tool error result, an unknown tool, a refusal). */
+function answerError(answer: ToolCallAnswer): string | undefined {
+  if ('unknownTool' in answer) return 'unknown_tool';
+  if ('refused' in answer) return 'refused';
+  return !isInputRequired(answer.result) && answer.result.isError ? 'tool_error' : undefined;
 }

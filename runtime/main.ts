@@ -14,6 +14,7 @@ import { Redactor } from './redact.ts';
 import { SessionSeal, SessionSecretError, sessionSecretsFromEnv } from './sessions/session-seal.ts';
 import { HealthProbe } from './metrics/health-probe.ts';
 import { RuntimeMetrics } from './metrics/runtime-metrics.ts';
+import { startTracing, stopTracing } from './metrics/tracing.ts';
 
 async function main(): Promise<number> {
   let options;
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
         ...(metrics && { metrics }),
       })
     : undefined;
+  const tracing = await startTracing(process.env, logger);
   let api;
   try {
     api = await startApiServer(runtime, {
@@ -98,6 +100,7 @@ async function main(): Promise<number> {
     pool_size: options.poolSize,
     gateway: gateway ? `${api.url}/customers/<id>/mcp` : 'off',
     metrics: metrics ? `${api.url}/metrics` : 'off',
+    tracing: tracing ? 'otlp' : 'off',
     audit_arguments: options.auditArguments,
     sessions: seal ? 'sealed (any replica with the same AGENT_SESSION_SECRET serves them)' : 'this process only',
   });

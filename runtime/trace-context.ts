@@ -44,6 +44,11 @@ export function withTraceContext<T>(context: TraceContext | undefined, work: () 
   return context ? storage.run(context, work) : work();
 }
 
+/** The trace context of the request being served now, if any. */
+export function currentTraceContext(): TraceContext | undefined {
+  return storage.getStore();
+}
+
 /** The headers to add to an upstream request sent now: the current trace context, if any. */
 export function traceHeaders(): Record<string, string> {
   const context = storage.getStore();
