@@ -22,7 +22,13 @@
  * Options: --timeout-ms N (connect timeout, default 1000), --samples N (fresh switches, default 5),
  * --calls N (tools/call pairs, default 300), --session-calls N (calls per gateway session in 6, default 20; 400 makes
  * the 20,000 calls the memory figure is for), --tsx (run the runtime's sources under tsx instead of the built bundle),
- * --node-flags "..." (Node flags of the measured runtime instead of those runtime/Dockerfile starts it with; "" for none).
+ * --node-flags "..." (Node flags of the measured runtime instead of those runtime/Dockerfile starts it with; "" for none),
+ * --only metrics (sections 7 and 8 alone).
+ *
+ * 7. Metrics cost: tools/call through the gateway on two runtimes, one with --metrics on (and its health loop), one
+ *    with --metrics off, interleaved: medians and runtime CPU per call, on/off ratios.
+ * 8. GET /metrics at 200 customers × 3 servers (every server probed, one tool call per server): median time of 20
+ *    scrapes and the size of the text.
  * BENCH_RUNTIME_NODE_OPTIONS: NODE_OPTIONS of the measured runtime only (e.g. --max-old-space-size=96, to see what a
  * heap cap does to memory and throughput).
  */
@@ -41,7 +47,7 @@ import { McpConnection } from './mcp-connection.ts';
 import { StreamableHttpTransport } from './streamable-http-transport.ts';
 
 const { values } = parseArgs({
-  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' }, 'node-flags': { type: 'string' }, tsx: { type: 'boolean', default: false } },
+  options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' }, 'node-flags': { type: 'string' }, only: { type: 'string' }, tsx: { type: 'boolean', default: false } },
 });
 const TIMEOUT = Number(values['timeout-ms'] ?? 1000);
 const SAMPLES = Number(values.samples ?? 5);
@@ -119,6 +125,8 @@ async function fixtureProcess(name: string, delayMs = 0, revision = '2025'): Pro
 }
 
 async function main(): Promise<void> {
+  if (values.only === 'metrics') return metricsSections();
+  if (values.only !== undefined) throw new Error(`--only: expected "metrics", got ${JSON.stringify(values.only)}`);
   const [fast, slow, solo, fleetA, fleetB, modern] = await Promise.all([
     fixtureProcess('fast'),
     fixtureProcess('slow', 300),
@@ -385,6 +393,62 @@ async function main(): Promise<void> {
 
   await cleanup();
   await dead.close();
+  await metricsSections();
+}
+
+/** Sections 7 and 8: what the metrics cost per call, and a scrape at 200 customers × 3 servers. */
+async function metricsSections(): Promise<void> {
+  const upstream = await fixtureProcess('metrics');
+  const entry = values.tsx ? undefined : shippedEntry();
+  const solo = writeConfig([customer('solo', 'Solo', [server('grafana', upstream.url)])]);
+  const [on, off] = await Promise.all([
+    startRuntime(solo, { ...(entry && { entry }), args: ['--metrics', 'on'] }),
+    startRuntime(solo, { ...(entry && { entry }), args: ['--metrics', 'off'] }),
+  ]);
+  const clients = await Promise.all([on, off].map((r) => connectStreamable(`${r.url}/customers/solo/mcp`, undefined, 'bench-metrics')));
+  const times: [number[], number[]] = [[], []];
+  const cpu = [0, 0];
+  for (let i = 0; i < 30 + CALLS; i++) {
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const pid = [on, off][k]!.child.pid!;
+      const c0 = cpuMs(pid);
+      const t0 = performance.now();
+      await clients[k]!.client.callTool({ name: 'grafana_echo', arguments: { text: `m${i}` } });
+      if (i >= 30) {
+        times[k]!.push(performance.now() - t0);
+        cpu[k]! += cpuMs(pid) - c0;
+      }
+    }
+  }
+  await Promise.all(clients.map((c) => closeStreamable(c)));
+  const [mOn, mOff] = [median(times[0]), median(times[1])];
+  const [cOn, cOff] = [cpu[0]! / CALLS, cpu[1]! / CALLS];
+  console.log(`7. metrics cost: gateway tools/call (echo), ${CALLS} calls each on two runtimes, interleaved after 30 warm-up calls`);
+  console.log(`   --metrics on:  median ${ms(mOn)}, runtime CPU ${ms(cOn)}/call`);
+  console.log(`   --metrics off: median ${ms(mOff)}, runtime CPU ${ms(cOff)}/call`);
+  console.log(`   on / off: latency ${(mOn / mOff).toFixed(3)}×, CPU ${(cOn / cOff).toFixed(3)}× (target ≤ 1.03×; CPU per call is counted in 10 ms ticks, so it is coarse)\n`);
+
+  // 8. A fleet of 200 customers × 3 servers, all served by one fixture process; every server probed and called once.
+  const fleet = Array.from({ length: 200 }, (_, i) => customer(`customer-${String(i).padStart(3, '0')}`, `Customer ${i}`, ['grafana', 'alertmanager', 'genesys'].map((name) => server(name, upstream.url))));
+  const big = await startRuntime(writeConfig(fleet), { ...(entry && { entry }), args: ['--health-interval-ms', '2000', '--pool-size', '8'] });
+  const api = new KeepAliveJsonClient(big.url);
+  for (const c of fleet) {
+    await api.request('POST', '/api/customers/switch', JSON.stringify({ customer: c.id }));
+    for (const name of ['grafana', 'alertmanager', 'genesys']) await api.request('POST', '/api/tools/call', JSON.stringify({ tool: `${name}_add`, arguments: { a: 1, b: 2 } }));
+  }
+  await waitFor(async () => ((await (await big.api('/metrics')).text()).match(/^mcpfleet_upstream_up\{/gm)?.length ?? 0) >= 600, 'every server probed', 60_000, 500);
+  const scrapes: number[] = [];
+  let size = 0;
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const text = await (await big.api('/metrics')).text();
+    scrapes.push(performance.now() - t0);
+    size = Buffer.byteLength(text);
+  }
+  api.close();
+  console.log('8. GET /metrics at 200 customers × 3 servers (600 servers probed, 600 tool calls)');
+  console.log(`   median ${ms(median(scrapes))}, p95 ${ms(quantile(scrapes, 0.95))} over 20 scrapes (target ≤ 50 ms); ${(size / 1024).toFixed(0)} KiB (target < 1 MB)\n`);
+  await cleanup();
 }
 
 main().catch(async (error: unknown) => {

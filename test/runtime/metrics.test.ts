@@ -73,8 +73,9 @@ describe('/metrics', () => {
     expect(calls.get('{customer="globex",server="grafana",tool="add",outcome="ok"}')).toBe(1);
     expect([...calls.keys()].some((labels) => labels.includes('no_such_tool') || labels.includes('anything'))).toBe(false);
     const durations = samples(text, 'mcp_client_operation_duration_seconds_count');
-    expect(durations.get('{customer="acme",server="grafana",mcp_method_name="tools/call",error_type=""}')).toBe(4);
-    expect(samples(text, 'mcp_client_operation_duration_seconds_bucket').get('{le="+Inf",customer="acme",server="grafana",mcp_method_name="tools/call",error_type=""}')).toBe(4);
+    expect(durations.get('{customer="acme",mcp_method_name="tools/call",error_type=""}')).toBe(4);
+    expect(durations.get('{customer="globex",mcp_method_name="tools/call",error_type=""}')).toBe(1);
+    expect(samples(text, 'mcp_client_operation_duration_seconds_bucket').get('{le="+Inf",customer="acme",mcp_method_name="tools/call",error_type=""}')).toBe(4);
     const sessions = samples(text, 'mcpfleet_gateway_sessions');
     expect(sessions.get('{customer="acme",transport="streamable-http",protocol_version="2025-11-25"}')).toBe(1); // the 2026 client has none
     const http = samples(text, 'mcpfleet_http_requests_total');
