@@ -14,6 +14,7 @@ const USAGE = `usage: zx scripts/manage.mjs <command> [options]
 
 commands:
   status            table of the selected servers: container state, MCP health, port, uptime, tools, latency
+                    --watch: refresh it every --interval S (default 2) in place until Ctrl-C (or --count N times)
   up [--wait]       start the selection (its compose profiles) after checking every credential is set
   down              stop and remove the selection (everything: also networks and volumes)
   restart           restart the selection
@@ -56,6 +57,9 @@ const options = {
   agent: argv.agent !== false,
   resolveImage: argv['resolve-image'] ?? 'always',
   tail: argv.tail ?? 200,
+  watch: Boolean(argv.watch),
+  intervalSeconds: Number(argv.interval ?? 2),
+  count: argv.count === undefined ? Infinity : Number(argv.count),
 };
 $.verbose = false;
 
@@ -66,14 +70,21 @@ try {
   process.exitCode = 1;
 }
 
-async function main() {
+async function main(opts = options) {
   if (!options.command || argv.help || argv.h) {
     console.log(USAGE);
     return options.command ? 0 : 1;
   }
   if (!['compose', 'swarm'].includes(options.target)) throw new Error(`unknown --target ${options.target}; use compose or swarm`);
+  if (opts.watch) {
+    if (options.command !== 'status') throw new Error('--watch goes with status');
+    if (options.json) throw new Error('--watch draws a table; leave out --json (or run status --json in a loop)');
+    if (!(options.intervalSeconds > 0)) throw new Error(`--interval must be a number of seconds above 0 (got ${argv.interval})`);
+    if (!(options.count >= 1)) throw new Error(`--count must be 1 or more (got ${argv.count})`);
+    return watch(() => main({ ...options, watch: false }));
+  }
   // Images are the same on both targets: pull and build go through the compose file.
-  if (options.target === 'swarm' && !['pull', 'build'].includes(options.command)) return swarmMain(options, { waitFor, formatUptime });
+  if (opts.target === 'swarm' && !['pull', 'build'].includes(opts.command)) return swarmMain(opts, { waitFor, formatUptime });
   const services = await readFleetServices(options.file);
   const selection = selectServices(services, options);
   await assertEngineReachable();
@@ -172,6 +183,24 @@ async function status(selection) {
     console.log(table.toString());
   }
   return rows.every((r) => r.healthy) ? 0 : 1;
+}
+
+/**
+ * Runs `once` (one status table, the same health code as plain status) every interval. On a terminal each table
+ * replaces the last in place (cursor home, clear below); otherwise tables follow each other under a time stamp, so a
+ * log keeps the history. Returns the last run's exit code.
+ */
+async function watch(once) {
+  const inPlace = process.stdout.isTTY;
+  let code = 0;
+  for (let run = 1; run <= options.count; run++) {
+    if (inPlace) process.stdout.write('\x1b[H\x1b[2J');
+    else if (run > 1) console.log('');
+    console.log(chalk.dim(`${new Date().toISOString()}  every ${options.intervalSeconds} s${inPlace ? ' — Ctrl-C to stop' : ''}`));
+    code = await once();
+    if (run < options.count) await sleep(options.intervalSeconds * 1000);
+  }
+  return code;
 }
 
 function waitHealthy(selection) {

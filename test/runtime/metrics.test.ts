@@ -108,6 +108,14 @@ describe('/metrics', () => {
     expect(await bare.text()).not.toContain('mcpfleet_');
   });
 
+  it('the runtime writes one JSON object per line, audit lines included (a log shipper takes them as they are)', () => {
+    const lines = runtime.output().split('\n').filter((line) => line.trim() !== '');
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const audit = parsed.filter((entry) => entry.audit === 'tools/call');
+    expect(audit.length).toBeGreaterThanOrEqual(6);
+    for (const entry of audit) expect(entry).toMatchObject({ msg: 'gateway tool call', customer: 'acme', outcome: expect.any(String), duration_ms: expect.any(Number) });
+  });
+
   it('route labels are templates, never raw paths', () => {
     expect(routeOf('/customers/acme/mcp')).toBe('/customers/:id/mcp');
     expect(routeOf('/api/customers/acme')).toBe('/api/customers/:id');
