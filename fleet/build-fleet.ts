@@ -103,6 +103,8 @@ function safeParse<S extends z.ZodType>(schema: S, value: unknown, file: string)
 
 /** The agent runtime's image version follows the package version, so a release rebuilds it. */
 const AGENT_IMAGE = 'mcpfleet/agent:0.1.0';
+/** HAProxy 2.8, a long-term-support line; the generated configuration also runs on Debian 12's 2.6. */
+const BALANCER_IMAGE = 'haproxy:2.8-alpine';
 
 function deriveAgent(config: FleetConfig): FleetAgent {
   return {
@@ -116,6 +118,7 @@ function deriveAgent(config: FleetConfig): FleetAgent {
     resources: { cpus: '0.5', memory: '256M', ...config.resources, ...config.agent.resources },
     replicas: config.agent.replicas,
     maxReplicas: config.agent.maxReplicas ?? 2 * config.agent.replicas,
+    balancer: { serviceName: 'mcp-agent-lb', image: withRegistry(config.agent.balancerImage ?? BALANCER_IMAGE, config.imageRegistry) },
   };
 }
 

@@ -75,6 +75,12 @@ export interface FleetAgent {
   replicas: number;
   /** Upper bound of the Kubernetes HorizontalPodAutoscaler. */
   maxReplicas: number;
+  /** HAProxy in front of the replicas where the engine has no balancer of its own (Swarm without IPVS, compose). */
+  balancer: {
+    /** Swarm and compose service name. */
+    serviceName: string;
+    image: string;
+  };
 }
 
 export interface Fleet {

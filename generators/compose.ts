@@ -6,10 +6,26 @@ import yaml from 'js-yaml';
 import path from 'node:path';
 import type { Fleet, FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { ALL_PROFILE } from '../fleet/profiles.ts';
+import {
+  BALANCER_BACKEND_VARIABLE,
+  BALANCER_CONFIG_FILE,
+  BALANCER_CONFIG_TARGET,
+  BALANCER_STOP_SIGNAL,
+  balancerConfig,
+} from './agent-balancer.ts';
+import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_HOWTO, SESSION_SECRET_VARIABLE } from './agent-replicas.ts';
 import { GENERATED_MARKER, type Generator } from './generator.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
+/** Override file: the agent as several replicas behind HAProxy on the same published port. */
+export const AGENT_REPLICAS_FILE = 'docker-compose.agent-replicas.yml';
+/** With the override, the single agent only runs under this profile (i.e. not, unless asked for). */
+export const SINGLE_AGENT_PROFILE = 'single-agent';
+/** The replicas' service in the override is the agent's name with this suffix. */
+export const AGENT_REPLICA_SERVICE_SUFFIX = '-replica';
+/** The network only the replicas and the balancer share (not `mcp-…`, the customers' networks). */
+export const AGENT_BALANCER_NETWORK = 'mcpfleet-agent-lb';
 /** The credentials file compose reads, relative to the repo root; its template is out/env/. */
 const CREDENTIALS_HINT = 'set it in mcp_credentials.env (template out/env/mcp_credentials.env.example)';
 
@@ -95,6 +111,54 @@ function agentService(fleet: Fleet): Record<string, unknown> {
   };
 }
 
+/**
+ * The override that runs the agent as `agent.replicas` containers behind HAProxy: compose publishes a fixed host
+ * port from one container only (`--scale` of a published service fails on the second bind), so the balancer takes
+ * the published port and the replicas publish none. The single agent of the main file is put under a profile
+ * nobody starts. The replicas share AGENT_SESSION_SECRET, so any of them serves any request; on stop each drains
+ * (its /readyz fails, the balancer's health check drops it) within stop_grace_period.
+ */
+function agentReplicasOverride(fleet: Fleet): string {
+  const { agent } = fleet;
+  const replicaService = `${agent.serviceName}${AGENT_REPLICA_SERVICE_SUFFIX}`;
+  const network = AGENT_BALANCER_NETWORK;
+  const single = agentService(fleet);
+  const { ports: _ports, labels: _labels, ...replica } = single;
+  const services = {
+    [agent.serviceName]: { profiles: [SINGLE_AGENT_PROFILE] },
+    [replicaService]: {
+      ...replica,
+      environment: {
+        ...(single.environment as Record<string, string>),
+        [SESSION_SECRET_VARIABLE]: `\${${SESSION_SECRET_VARIABLE}:?${SESSION_SECRET_VARIABLE} is missing: every replica needs the same one; make it with ${SESSION_SECRET_HOWTO} and ${CREDENTIALS_HINT}}`,
+        ...drainEnvironment(),
+      },
+      networks: [...(single.networks as string[]), network],
+      labels: { 'mcpfleet.role': 'agent-replica' },
+      stop_grace_period: `${AGENT_STOP_GRACE_S}s`,
+      deploy: { ...(single.deploy as Record<string, unknown>), replicas: agent.replicas },
+    },
+    [agent.balancer.serviceName]: {
+      image: agent.balancer.image,
+      environment: { [BALANCER_BACKEND_VARIABLE]: `${replicaService}:${agent.containerPort}` },
+      volumes: [`./${BALANCER_CONFIG_FILE}:${BALANCER_CONFIG_TARGET}:ro`],
+      ports: [`127.0.0.1:${agent.hostPort}:${agent.containerPort}`],
+      networks: [network],
+      labels: { 'mcpfleet.role': 'agent-balancer' },
+      restart: 'unless-stopped',
+      stop_signal: BALANCER_STOP_SIGNAL,
+      deploy: { resources: { limits: { cpus: '0.25', memory: '64M' } } },
+    },
+  };
+  const header = [
+    GENERATED_MARKER,
+    `The agent runtime as ${agent.replicas} replicas behind HAProxy on the same 127.0.0.1:${agent.hostPort}, instead of the single agent:`,
+    `  docker compose -f out/${COMPOSE_FILE} -f out/${AGENT_REPLICAS_FILE} --env-file mcp_credentials.env --profile <customer-id or all> up -d`,
+    `Needs ${SESSION_SECRET_VARIABLE} (${SESSION_SECRET_HOWTO}) in mcp_credentials.env; other counts: --scale ${replicaService}=N.`,
+  ];
+  return `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks: { [network]: { name: network } } })}`;
+}
+
 export const composeGenerator: Generator = {
   name: 'compose',
   description: 'Docker Compose file with one service per customer × MCP server',
@@ -109,7 +173,12 @@ export const composeGenerator: Generator = {
       GENERATED_MARKER,
       `Start one customer: docker compose -f out/${COMPOSE_FILE} --env-file mcp_credentials.env --profile <customer-id> up -d`,
       `Start everything:   … --profile ${ALL_PROFILE} up -d`,
+      `Agent replicas behind a balancer on the same port: add -f out/${AGENT_REPLICAS_FILE} (see its first lines)`,
     ];
-    return [{ path: COMPOSE_FILE, content: `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks })}` }];
+    return [
+      { path: COMPOSE_FILE, content: `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks })}` },
+      { path: AGENT_REPLICAS_FILE, content: agentReplicasOverride(fleet) },
+      { path: BALANCER_CONFIG_FILE, content: balancerConfig(fleet) },
+    ];
   },
 };

@@ -106,6 +106,9 @@ export const fleetConfigSchema = z
           .max(100)
           .optional()
           .describe('Upper bound of the Kubernetes HorizontalPodAutoscaler (CPU); default twice `replicas`.'),
+        balancerImage: imageReference
+          .optional()
+          .describe('HAProxy image of the balancer in front of the agent replicas on Swarm and in the compose replicas override (default haproxy:2.8-alpine).'),
       })
       .default({ hostPort: 8080, replicas: 2 })
       .refine((a) => a.maxReplicas === undefined || a.maxReplicas >= a.replicas, { message: 'maxReplicas must not be below replicas', path: ['maxReplicas'] })

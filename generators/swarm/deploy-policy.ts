@@ -20,6 +20,20 @@ export const UPDATE_CONFIG = { parallelism: 1, delay: '0s', order: 'stop-first',
 export const ROLLBACK_CONFIG = { parallelism: 1, order: 'stop-first', failure_action: 'pause' } as const;
 
 /**
+ * The agent's replicas: the new task first, the old one stopped only once the new one runs — which, with a
+ * healthcheck, means healthy (its /readyz answers 200). The replicas publish no port (the balancer does), so two
+ * tasks can run side by side. One at a time; a task that fails within `monitor` rolls the service back.
+ */
+export const AGENT_UPDATE_CONFIG = { parallelism: 1, delay: '0s', order: 'start-first', failure_action: 'rollback', monitor: '10s' } as const;
+export const AGENT_ROLLBACK_CONFIG = { parallelism: 1, order: 'start-first', failure_action: 'pause' } as const;
+
+/**
+ * The agent's healthcheck runs more often than the servers': the first check comes only one interval after the
+ * start (the v3 schema has no start_interval), and a start-first update waits for it per replica.
+ */
+export const AGENT_HEALTHCHECK_TIMING = { interval: '3s', timeout: '3s', retries: 3, start_period: '20s' } as const;
+
+/**
  * Healthcheck timing. Swarm reports a task running only once its healthcheck passes and replaces it after
  * `retries` failures, so the interval bounds how fast a new task counts (the v3 schema has no start_interval).
  */
@@ -44,6 +58,28 @@ export function deployBlock(options: { labels: Record<string, string>; resources
     rollback_config: ROLLBACK_CONFIG,
     ...(options.constraints && options.constraints.length > 0 && { placement: { constraints: options.constraints } }),
   };
+}
+
+/** The agent runtime's deploy block: `replicas` tasks updated start-first (see AGENT_UPDATE_CONFIG). */
+export function agentDeployBlock(options: { labels: Record<string, string>; resources: Resources; replicas: number }): Record<string, unknown> {
+  return {
+    ...deployBlock(options),
+    replicas: options.replicas,
+    update_config: AGENT_UPDATE_CONFIG,
+    rollback_config: AGENT_ROLLBACK_CONFIG,
+  };
+}
+
+/** Small: HAProxy forwarding the agent's requests needs little. */
+export const BALANCER_RESOURCES: Resources = { cpus: '0.25', memory: '64M' };
+
+/**
+ * The balancer: one task on every node (`global`), each publishing the agent's port in host mode, so any node's
+ * address reaches the agent; stop-first, since the new task needs the host port the old one holds.
+ */
+export function balancerDeployBlock(options: { labels: Record<string, string> }): Record<string, unknown> {
+  const { replicas: _replicas, ...rest } = deployBlock({ labels: options.labels, resources: BALANCER_RESOURCES });
+  return { ...rest, mode: 'global' };
 }
 
 /**

@@ -99,7 +99,9 @@ async function up(options, customerStacks, agentStack) {
   const withAgent = [...servers, ...(options.agent && agentStack ? agentStack.services : [])];
   const missing = withAgent.flatMap((s) => s.credentials.filter((v) => !env[v]).map((variable) => ({ variable, service: s.service, customer: s.customer })));
   const secrets = await existingSecrets();
-  const noSecret = servers.flatMap((s) => s.secrets.filter((x) => !secrets.has(x.name)).map((x) => ({ ...x, service: s.service, customer: s.customer })));
+  // The agent's secret (its session key) too, when the agent is deployed.
+  const mounting = [...servers, ...(options.agent && agentStack ? agentStack.services : [])];
+  const noSecret = mounting.flatMap((s) => s.secrets.filter((x) => !secrets.has(x.name)).map((x) => ({ ...x, service: s.service, customer: s.customer })));
   if (missing.length > 0 || noSecret.length > 0) {
     if (missing.length > 0) {
       console.error(chalk.red(`${missing.length} credential variable${missing.length === 1 ? ' is' : 's are'} not set; nothing was deployed:`));
@@ -108,10 +110,12 @@ async function up(options, customerStacks, agentStack) {
     }
     if (noSecret.length > 0) {
       console.error(chalk.red(`${noSecret.length} Swarm secret${noSecret.length === 1 ? ' does' : 's do'} not exist; nothing was deployed:`));
-      for (const m of noSecret) console.error(`  ${m.name}  (variable ${m.variable}, customer ${m.customer}, service ${m.service})`);
+      for (const m of noSecret) console.error(`  ${m.name}  (variable ${m.variable}, ${m.customer ? `customer ${m.customer}` : 'agent, a random key'}, service ${m.service})`);
       const customers = [...new Set(noSecret.map((m) => m.customer))];
       const dir = shown(options.swarmDir) === path.join('out', 'swarm') ? '' : ` --swarm-dir ${shown(options.swarmDir)}`;
-      console.error(`Create them: node scripts/swarm-secrets.mjs --env-file ${shown(options.envFile)}${dir} ${customers.map((c) => `--customer ${c}`).join(' ')}`);
+      // The agent's secret is made by a run without --customer.
+      const select = customers.includes('') ? '' : ` ${customers.map((c) => `--customer ${c}`).join(' ')}`;
+      console.error(`Create them: node scripts/swarm-secrets.mjs --env-file ${shown(options.envFile)}${dir}${select}`);
     }
     return { code: 1, agentDeployed: false };
   }

@@ -13,11 +13,11 @@ const CREDENTIAL_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*):\?/;
  * @property {string} service       service name in the stack file (as compose names it)
  * @property {string} swarmName     `<stack>_<service>`, the name Swarm knows
  * @property {string} stack
- * @property {'mcp'|'agent'} role
+ * @property {'mcp'|'agent'|'balancer'} role  ('balancer': HAProxy in front of the agent's replicas)
  * @property {string} customer      customer id ('' for the agent)
  * @property {string} type          MCP type ('agent' for the agent)
  * @property {string} server
- * @property {number|undefined} hostPort  host-mode published port
+ * @property {number|undefined} hostPort  host-mode published port (the agent's: its balancer's)
  * @property {string} healthPath    MCP path (servers) or health path (agent)
  * @property {string[]} credentials variables `docker stack deploy` interpolates (must be set)
  * @property {{ variable: string, name: string }[]} secrets  Swarm secrets it mounts (must exist)
@@ -50,7 +50,7 @@ export async function readStacks(swarmDir) {
     const secretNames = Object.fromEntries(Object.entries(document.secrets ?? {}).map(([key, s]) => [key, s.name ?? key]));
     const services = Object.entries(document.services ?? {}).map(([service, definition]) => {
       const labels = definition.deploy?.labels ?? {};
-      const role = labels['mcpfleet.role'] === 'agent' ? 'agent' : 'mcp';
+      const role = labels['mcpfleet.role'] === 'agent' ? 'agent' : labels['mcpfleet.role'] === 'agent-balancer' ? 'balancer' : 'mcp';
       const published = (definition.ports ?? []).find((p) => typeof p === 'object' && p.published);
       return {
         service,
@@ -73,6 +73,9 @@ export async function readStacks(swarmDir) {
         image: definition.image,
       };
     });
+    // The agent's replicas publish no port: they are reached through the stack's balancer, which does.
+    const balancer = services.find((s) => s.role === 'balancer');
+    for (const service of services) if (service.role === 'agent' && service.hostPort === undefined && balancer) service.hostPort = balancer.hostPort;
     stacks.push({
       stack: about.stack,
       role: about.role === 'agent' ? 'agent' : 'customer',

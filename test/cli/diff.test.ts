@@ -150,7 +150,9 @@ describe('pnpm diff', () => {
     ]);
     expect(md).toContain(`- \`environment.GRAFANA_URL: "${OLD_URL}" → "${BRAVO_NEW_GRAFANA_URL}"\``);
     expect(md).not.toContain('<b>alpha</b>');
-    expect(md).toMatch(/```diff\ndiff --git a\/out\/docker-compose.mcps.yml/);
+    // The diff block starts with the first changed file (the agent replicas override joins the customers' networks too).
+    expect(md).toMatch(/```diff\ndiff --git a\/out\/docker-compose.agent-replicas.yml/);
+    expect(md).toContain('diff --git a/out/docker-compose.mcps.yml');
     expect(md).not.toContain('Trimmed');
 
     expect(small.code).toBe(2);

@@ -65,7 +65,14 @@ describe('pnpm generate', () => {
     repo = new FleetRepo().addCustomer('segurcaixa', segurcaixa);
     const only = await repo.run('generate', ['--only', 'compose,env']);
     expect(only.code).toBe(0);
-    expect(Object.keys(repo.snapshotOut()).sort()).toEqual(['docker-compose.mcps.yml', 'env/mcp_credentials.env.example', 'generated-files.json', 'ports.lock.json']);
+    expect(Object.keys(repo.snapshotOut()).sort()).toEqual([
+      'docker-compose.agent-replicas.yml',
+      'docker-compose.mcps.yml',
+      'env/mcp_credentials.env.example',
+      'generated-files.json',
+      'haproxy/mcp-agent.cfg',
+      'ports.lock.json',
+    ]);
     const bad = await repo.run('generate', ['--only', 'compose,helm']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('unknown generator "helm"');

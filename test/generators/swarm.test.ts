@@ -66,7 +66,10 @@ describe('swarm generator', () => {
       expect(result.code, file).toBe(0);
       const normalized = YAML.parse(result.stdout);
       for (const [name, service] of Object.entries<any>(normalized.services)) {
-        expect(service.deploy.replicas, `${file} ${name}`).toBe(1);
+        // The agent runs agent.replicas (default 2) replicas, its balancer one task per node; every server one.
+        if (name === 'mcp-agent') expect(service.deploy.replicas, `${file} ${name}`).toBe(2);
+        else if (name === 'mcp-agent-lb') expect(service.deploy.mode, `${file} ${name}`).toBe('global');
+        else expect(service.deploy.replicas, `${file} ${name}`).toBe(1);
         expect(service.deploy.endpoint_mode).toBe('dnsrr');
       }
     }
@@ -110,11 +113,14 @@ describe('swarm generator', () => {
         const where = `${file} ${name}`;
         for (const key of ['profiles', 'restart', 'container_name', 'depends_on', 'build']) expect(service[key], `${where} ${key}`).toBeUndefined();
         expect(service.deploy.restart_policy, where).toEqual({ condition: 'any', delay: '5s', window: '30s' });
-        expect(service.deploy.update_config, where).toMatchObject({ parallelism: 1, order: 'stop-first', failure_action: 'rollback' });
-        expect(service.deploy.rollback_config, where).toMatchObject({ order: 'stop-first' });
+        // The agent's replicas publish no port, so they update start-first; whatever holds a host-mode port stops first.
+        const order = name === 'mcp-agent' ? 'start-first' : 'stop-first';
+        expect(service.deploy.update_config, where).toMatchObject({ parallelism: 1, order, failure_action: 'rollback' });
+        expect(service.deploy.rollback_config, where).toMatchObject({ order });
         expect(service.deploy.resources.limits, where).toEqual({ cpus: expect.any(String), memory: expect.stringMatching(/^\d+[KMG]$/) });
         expect(service.deploy.resources.reservations, where).toBeUndefined();
-        expect(service.ports, where).toEqual([{ target: expect.any(Number), published: expect.any(Number), protocol: 'tcp', mode: 'host' }]);
+        if (name === 'mcp-agent') expect(service.ports, where).toBeUndefined();
+        else expect(service.ports, where).toEqual([{ target: expect.any(Number), published: expect.any(Number), protocol: 'tcp', mode: 'host' }]);
       }
     }
   });
@@ -131,14 +137,43 @@ describe('swarm generator', () => {
     }
     const agent = read('agent.yml');
     expect(agent['x-mcpfleet']).toEqual({ stack: 'mcp-agent', role: 'agent' });
-    expect(agent.networks).toEqual(Object.fromEntries(ids.map((id) => [`mcp-${id}`, { external: true, name: `mcp-${id}` }])));
-    expect(agent.services['mcp-agent'].networks).toEqual(ids.map((id) => `mcp-${id}`));
+    expect(agent.networks).toEqual({ ...Object.fromEntries(ids.map((id) => [`mcp-${id}`, { external: true, name: `mcp-${id}` }])), balancer: { driver: 'overlay' } });
+    expect(agent.services['mcp-agent'].networks).toEqual([...ids.map((id) => `mcp-${id}`), 'balancer']);
+    expect(agent.services['mcp-agent-lb'].networks).toEqual(['balancer']);
     expect(agent.services['mcp-agent'].configs).toEqual([
       { source: 'mcp_servers', target: '/config/mcp_servers.json' },
       { source: 'mcp_servers_schema', target: '/config/schema/mcp_servers.schema.json' },
     ]);
     expect(agent.configs.mcp_servers.file).toBe('../mcp_servers.json');
     expect(agent.configs.mcp_servers.name).toMatch(/^mcp-agent_servers-\$\{MCPFLEET_AGENT_CONFIG_DIGEST:\?/);
+  });
+
+  it('runs agent.replicas replicas behind HAProxy: start-first, healthy only when ready, drained within the stop grace', () => {
+    const agent = read('agent.yml');
+    const replicas = agent.services['mcp-agent'];
+    expect(replicas.deploy).toMatchObject({ mode: 'replicated', replicas: 2, endpoint_mode: 'dnsrr' });
+    expect(replicas.deploy.update_config).toEqual({ parallelism: 1, delay: '0s', order: 'start-first', failure_action: 'rollback', monitor: '10s' });
+    // A start-first update stops the old task once the new one runs, i.e. once its healthcheck passes: /readyz.
+    expect(replicas.healthcheck.test.join(' ')).toContain("fetch('http://127.0.0.1:8080/readyz')");
+    expect(replicas.healthcheck.interval).toBe('3s');
+    expect(replicas.environment).toMatchObject({ AGENT_SESSION_SECRET_FILE: '/run/secrets/AGENT_SESSION_SECRET', AGENT_DRAIN_DELAY_MS: '5000', AGENT_DRAIN_TIMEOUT_MS: '20000' });
+    expect(replicas.environment.AGENT_SESSION_SECRET).toBeUndefined();
+    expect(replicas.secrets).toEqual([{ source: 'AGENT_SESSION_SECRET', target: 'AGENT_SESSION_SECRET' }]);
+    expect(agent.secrets).toEqual({ AGENT_SESSION_SECRET: { external: true, name: 'mcp-agent_AGENT_SESSION_SECRET' } });
+    // Swarm's default is 10 s: SIGKILL would cut the drain.
+    expect(replicas.stop_grace_period).toBe('30s');
+    expect(30_000).toBeGreaterThan(Number(replicas.environment.AGENT_DRAIN_DELAY_MS) + Number(replicas.environment.AGENT_DRAIN_TIMEOUT_MS));
+
+    const lb = agent.services['mcp-agent-lb'];
+    expect(lb.image).toBe('haproxy:2.8-alpine');
+    expect(lb.ports).toEqual([{ target: 8080, published: 8080, protocol: 'tcp', mode: 'host' }]);
+    expect(lb.environment).toEqual({ AGENT_BACKEND: 'mcp-agent:8080' });
+    expect(lb.configs).toEqual([{ source: 'balancer', target: '/usr/local/etc/haproxy/haproxy.cfg' }]);
+    expect(lb.stop_signal).toBe('SIGUSR1');
+    expect(agent.configs.balancer).toEqual({ file: '../haproxy/mcp-agent.cfg', name: expect.stringMatching(/^mcp-agent_balancer-\$\{MCPFLEET_AGENT_CONFIG_DIGEST:\?/) });
+    expect(repo.read('haproxy/mcp-agent.cfg')).toContain('option httpchk GET /readyz');
+    // The manual deploy line hashes the same files, in the order of the configs.
+    expect(repo.read('swarm/agent.yml')).toContain('$(cat out/mcp_servers.json out/schema/mcp_servers.schema.json out/haproxy/mcp-agent.cfg | sha256sum | cut -c1-12)');
   });
 
   it('mounts file-capable credentials as Swarm secrets and interpolates the others; no value anywhere', () => {
@@ -212,5 +247,19 @@ describe('scripts/swarm-secrets.mjs --dry-run', () => {
       'docker secret create --label mcpfleet.customer=nordlicht --label mcpfleet.variable=GRAFANA_TOKEN_NORDLICHT_STAGING mcp-nordlicht_GRAFANA_TOKEN_NORDLICHT_STAGING -   # stdin: the value of GRAFANA_TOKEN_NORDLICHT_STAGING from mcp_credentials.env',
     ]);
     for (const value of Object.values(planted)) expect(result.stdout).not.toContain(value);
+  });
+
+  it('without --customer also makes the agent\'s session key, a random value, and never offers to replace it', () => {
+    const result = spawnSync('node', [path.join(REPO_ROOT, 'scripts/swarm-secrets.mjs'), '--dry-run', '--replace', '--swarm-dir', path.join(repo.outDir, 'swarm')], {
+      encoding: 'utf8',
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...planted },
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toContain('docker secret create --label mcpfleet.role=agent --label mcpfleet.variable=AGENT_SESSION_SECRET mcp-agent_AGENT_SESSION_SECRET -   # stdin: a random AGENT_SESSION_SECRET, only when it does not exist');
+    expect(lines).not.toContain('docker secret rm mcp-agent_AGENT_SESSION_SECRET');
+    expect(lines).toContain('docker secret rm mcp-nordlicht_GRAFANA_TOKEN_NORDLICHT');
   });
 });

@@ -25,16 +25,30 @@ export function compile2020(schema: object) {
   return ajv.compile(schema);
 }
 
-/** Runs Debian's docker-compose `config` on a compose document; returns its exit code and output. */
-export function dockerComposeConfig(content: string, env: Record<string, string>, args: string[] = ['-q']): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs Debian's docker-compose `config` on a compose document; returns its exit code and output. `out` holds more
+ * generated files by their path under out/ (an override file, a file it mounts); `overrides` names those given
+ * to compose as further `-f` files.
+ */
+export function dockerComposeConfig(
+  content: string,
+  env: Record<string, string>,
+  args: string[] = ['-q'],
+  { out = {}, overrides = [] }: { out?: Record<string, string>; overrides?: string[] } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // Laid out like the repo (out/ beside images/), because compose checks that build contexts exist.
   const dir = mkdtempSync(path.join(tmpdir(), 'mcpfleet-compose-'));
   mkdirSync(path.join(dir, 'out'));
   symlinkSync(path.join(REPO_ROOT, 'images'), path.join(dir, 'images'));
   const file = path.join(dir, 'out', 'docker-compose.mcps.yml');
   writeFileSync(file, content);
+  for (const [relative, text] of Object.entries(out)) {
+    mkdirSync(path.dirname(path.join(dir, 'out', relative)), { recursive: true });
+    writeFileSync(path.join(dir, 'out', relative), text);
+  }
+  const files = [file, ...overrides.map((relative) => path.join(dir, 'out', relative))].flatMap((f) => ['-f', f]);
   return new Promise((resolve) => {
-    execFile('docker-compose', ['-f', file, 'config', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile('docker-compose', [...files, 'config', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       rmSync(dir, { recursive: true, force: true });
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
