@@ -4,6 +4,7 @@ import { envTemplateGenerator } from './env-template.ts';
 import type { Generator } from './generator.ts';
 import { jsonSchemaGenerator } from './json-schema.ts';
 import { kubernetesGenerator } from './kubernetes/index.ts';
+import { monitoringGenerator } from './monitoring/index.ts';
 import { portsLockGenerator } from './ports-lock.ts';
 import { runtimeConfigGenerator } from './runtime-config.ts';
 import { swarmGenerator } from './swarm/index.ts';
@@ -15,6 +16,7 @@ export const generators: Generator[] = [
   jsonSchemaGenerator,
   kubernetesGenerator,
   swarmGenerator,
+  monitoringGenerator,
   portsLockGenerator,
 ];
 

@@ -67,6 +67,65 @@ const swarmSettings = z.strictObject({
     .describe('Stack name of the agent runtime (default "mcp-agent"), e.g. to run a second fleet\'s agent on the same swarm.'),
 });
 
+/**
+ * A Prometheus duration as rules and scrape configs take it (`30s`, `5m`, `1h30m`): units in descending order, each
+ * at most once, as Prometheus' own parser requires.
+ */
+const promDuration = z
+  .string()
+  .regex(/^(?!$)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/, { message: 'must be a Prometheus duration such as "30s", "5m" or "1h30m"' });
+
+/** One alert on a rate over a window: when the value stays above `threshold` for `for`. */
+const rateAlert = <T extends z.ZodType<number>>(threshold: T, window: string, holdFor: string) =>
+  z.strictObject({
+    threshold,
+    window: promDuration.default(window).describe('Range of the rate() the value is computed over.'),
+    for: promDuration.default(holdFor).describe('How long the value must stay above the threshold before the alert fires.'),
+  });
+
+/** Settings of the generated monitoring (out/monitoring/ and out/k8s/monitoring.yaml); see docs/observability.md. */
+const monitoringSettings = z.strictObject({
+  serverDownFor: promDuration
+    .default('5m')
+    .describe('McpServerDown fires when no agent replica reached an MCP server (mcpfleet_upstream_up == 0) for this long.'),
+  agentDownFor: promDuration.default('5m').describe('McpAgentDown fires when Prometheus could not scrape the agent runtime for this long.'),
+  errorRatio: rateAlert(
+    z.number().gt(0).lt(1).default(0.05).describe('Share of a customer\'s tool calls that end upstream_error or timeout, e.g. 0.05 = 5%.'),
+    '5m',
+    '10m',
+  )
+    .prefault({})
+    .describe('McpErrorRatioHigh, per customer.'),
+  latencyP95: rateAlert(
+    z.number().positive().default(2).describe('Seconds: the 95th percentile of a customer\'s tools/call durations to its upstream servers.'),
+    '5m',
+    '10m',
+  )
+    .prefault({})
+    .describe('McpLatencyP95High, per customer.'),
+  scrapeInterval: promDuration.default('30s').describe('How often Prometheus scrapes the agent runtime\'s /metrics.'),
+  scrapeWithToken: z
+    .boolean()
+    .default(true)
+    .describe('Scrape /metrics with the bearer token AGENT_API_TOKEN (compose: from tokenFile; Kubernetes: Secret mcp-agent, key AGENT_API_TOKEN, which must then exist).'),
+  tokenFile: z
+    .string()
+    .regex(/^\/[^\s]*$/, { message: 'must be an absolute path without spaces, e.g. /etc/prometheus/secrets/mcpfleet-agent-token' })
+    .default('/etc/prometheus/secrets/mcpfleet-agent-token')
+    .describe('File on the Prometheus host holding the value of AGENT_API_TOKEN (an empty file when the agent runs without one).'),
+  prometheusOperator: z
+    .boolean()
+    .default(true)
+    .describe('Write a ServiceMonitor and a PrometheusRule (monitoring.coreos.com/v1) to out/k8s/monitoring.yaml and list it in the kustomization; false on clusters without the Prometheus Operator\'s CRDs.'),
+  operatorLabels: z
+    .record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/), z.string().max(63))
+    .optional()
+    .describe('Extra labels on the ServiceMonitor and PrometheusRule, for the Prometheus\' selectors, e.g. { release: "kube-prometheus-stack" }.'),
+});
+
+/** The monitoring settings when fleet.config.ts says nothing about them. */
+export const MONITORING_DEFAULTS = monitoringSettings.parse({});
+
 const typeOverride = z.strictObject({
   image: imageReference.optional().describe('Image to run instead of the catalog default.'),
   args: z.array(z.string()).optional().describe('Container arguments instead of the catalog default.'),
@@ -116,8 +175,9 @@ export const fleetConfigSchema = z
     types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
     swarm: swarmSettings.optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
+    monitoring: monitoringSettings.prefault({}).describe('Alert thresholds and scrape settings of the generated monitoring (out/monitoring/).'),
   })
-  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {} });
+  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {}, monitoring: MONITORING_DEFAULTS });
 
 export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
 export type FleetConfig = z.output<typeof fleetConfigSchema>;

@@ -7,6 +7,7 @@ import type { GeneratedFile, Generator } from '../generator.ts';
 import { agentManifests } from './agent-chart.ts';
 import { customerManifestFile } from './customer-file.ts';
 import { kustomization } from './kustomization.ts';
+import { MONITORING_FILE, monitoringManifests } from './monitoring.ts';
 import { AGENT_FILE, AGENT_NAMESPACE, AGENT_SESSION_SECRET, K8S_DIR, KUSTOMIZATION_FILE, SERVERS_CONFIGMAP } from './names.ts';
 import { customerFilesInParallel, type ParallelOptions } from './parallel-synthesis.ts';
 import { renderManifests } from './render.ts';
@@ -25,7 +26,21 @@ function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[]
       agentManifests(fleet),
     ),
   };
-  const files = [agent, ...customerFiles];
+  const monitoring: GeneratedFile[] = fleet.config.monitoring.prometheusOperator
+    ? [
+        {
+          path: MONITORING_FILE,
+          content: renderManifests(
+            [
+              'Prometheus Operator (monitoring.coreos.com/v1): ServiceMonitor for the agent runtime\'s /metrics, PrometheusRule with the fleet\'s alerts.',
+              'Needs the operator\'s CRDs; without them set monitoring.prometheusOperator: false in fleet.config.ts.',
+            ],
+            monitoringManifests(fleet),
+          ),
+        },
+      ]
+    : [];
+  const files = [agent, ...monitoring, ...customerFiles];
   return [{ path: KUSTOMIZATION_FILE, content: kustomization(files.map((f) => f.path)) }, ...files].map((f) => ({ ...f, path: `${K8S_DIR}/${f.path}` }));
 }
 

@@ -14,6 +14,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import YAML from 'yaml';
 import { buildFleet } from '../../fleet/build-fleet.ts';
 import type { Fleet } from '../../fleet/model.ts';
@@ -114,7 +116,13 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  // The Prometheus Operator's CRDs (their unknown fields: test/generators/monitoring.test.ts, against the package's types).
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
+
+/** Objects of the Kubernetes API itself, which unknownFields() knows (CRDs are checked elsewhere). */
+export const isCoreApi = (object: K8sObject): boolean => !object.apiVersion.includes('.coreos.com/');
 
 /**
  * The props type of the API version, where the kind alone is ambiguous: `KubeHorizontalPodAutoscalerProps` is

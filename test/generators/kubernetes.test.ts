@@ -14,6 +14,7 @@ import {
   DNS_1123_LABEL,
   fleetOf,
   generate,
+  isCoreApi,
   type K8sObject,
   NO_CREDENTIALS,
   objectsOf,
@@ -48,13 +49,14 @@ describe('kubernetes generator: files', () => {
       'k8s/customers/segurcaixa.yaml',
       'k8s/customers/vattenfall-de.yaml',
       'k8s/kustomization.yaml',
+      'k8s/monitoring.yaml',
     ]);
     for (const [file, content] of files) expect(content.startsWith(`# ${GENERATED_MARKER}\n`), file).toBe(true);
     const kustomization = YAML.parse(files.get('k8s/kustomization.yaml')!);
     expect(kustomization).toEqual({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: ['agent.yaml', 'customers/nordlicht-energie.yaml', 'customers/segurcaixa.yaml', 'customers/vattenfall-de.yaml'],
+      resources: ['agent.yaml', 'monitoring.yaml', 'customers/nordlicht-energie.yaml', 'customers/segurcaixa.yaml', 'customers/vattenfall-de.yaml'],
     });
   });
 
@@ -70,13 +72,13 @@ describe('kubernetes generator: files', () => {
 
 describe('kubernetes generator: validity', () => {
   it('every object passes kubernetes-models validation and has no field unknown to Kubernetes 1.28', () => {
-    // agent: Namespace, ConfigMap, Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler; per customer:
-    // Namespace + 2 NetworkPolicies; per server: Deployment + Service
-    expect(objects.length).toBe(6 + 3 * 3 + 2 * allServers(fleet).length);
+    // agent: Namespace, ConfigMap, Deployment, Service, PodDisruptionBudget, HorizontalPodAutoscaler; monitoring:
+    // ServiceMonitor + PrometheusRule; per customer: Namespace + 2 NetworkPolicies; per server: Deployment + Service
+    expect(objects.length).toBe(6 + 2 + 3 * 3 + 2 * allServers(fleet).length);
     for (const object of objects) {
       const where = `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
       expect(() => validateWithModels(object), where).not.toThrow();
-      expect(unknownFields(object), where).toEqual([]);
+      if (isCoreApi(object)) expect(unknownFields(object), where).toEqual([]);
     }
   });
 
@@ -224,6 +226,8 @@ describe('kubernetes generator: workloads', () => {
       `Service/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
       `PodDisruptionBudget/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
       `HorizontalPodAutoscaler/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
+      `ServiceMonitor/${AGENT_NAMESPACE}/${fleet.agent.serviceName}`,
+      `PrometheusRule/${AGENT_NAMESPACE}/mcpfleet`,
       ...fleet.customers.flatMap((c) => [`Namespace//${c.namespace}`, `NetworkPolicy/${c.namespace}/default-deny-ingress`, `NetworkPolicy/${c.namespace}/allow-mcp-agent`]),
       ...allServers(fleet).flatMap((s) => [`Deployment/mcp-${s.customerId}/${s.serviceName}`, `Service/mcp-${s.customerId}/${s.serviceName}`]),
     ]);
@@ -514,12 +518,12 @@ describe('kubernetes generator: determinism', () => {
     expect(generate(fleetOf())).toEqual(files);
   });
 
-  it('adding a customer changes only its own file, one kustomization line and the agent ConfigMap', () => {
+  it('adding a customer changes only its own file, one kustomization line, the agent ConfigMap and its own alert rules', () => {
     const before = files;
     const grown: Fleet = fleetOf({ ...CUSTOMERS, 'acme-eu': { name: 'ACME EU', host: 'acme.example.com', mcpServers: [{ type: 'grafana', url: 'https://acme.example.com', tokenEnv: 'GRAFANA_TOKEN_ACME' }] } });
     const after = generate(grown);
     const changed = [...after.keys()].filter((path) => before.get(path) !== after.get(path)).sort();
-    expect(changed).toEqual(['k8s/agent.yaml', 'k8s/customers/acme-eu.yaml', 'k8s/kustomization.yaml']);
+    expect(changed).toEqual(['k8s/agent.yaml', 'k8s/customers/acme-eu.yaml', 'k8s/kustomization.yaml', 'k8s/monitoring.yaml']);
     expect([...before.keys()].every((path) => after.has(path))).toBe(true);
 
     const lines = (text: string) => text.split('\n');
@@ -537,5 +541,9 @@ describe('kubernetes generator: determinism', () => {
     const agentBefore = lines(before.get('k8s/agent.yaml')!);
     const agentAfter = lines(after.get('k8s/agent.yaml')!);
     expect(agentBefore.filter((line) => !agentAfter.includes(line))).toEqual([]);
+    // the PrometheusRule gains the new customer's rule group and loses nothing
+    const rulesAfter = lines(after.get('k8s/monitoring.yaml')!);
+    expect(lines(before.get('k8s/monitoring.yaml')!).filter((line) => !rulesAfter.includes(line))).toEqual([]);
+    expect(rulesAfter).toContain('    - name: mcpfleet-customer-acme-eu');
   });
 });
