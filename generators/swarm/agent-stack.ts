@@ -15,6 +15,7 @@ import type { Fleet } from '../../fleet/model.ts';
 import { BALANCER_BACKEND_VARIABLE, BALANCER_CONFIG_FILE, BALANCER_CONFIG_TARGET, BALANCER_STOP_SIGNAL } from '../agent-balancer.ts';
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_FILE_VARIABLE, SESSION_SECRET_VARIABLE } from '../agent-replicas.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from '../runtime-config.ts';
+import { escapeInterpolation } from '../compose.ts';
 import { interpolated } from './credentials.ts';
 import { AGENT_HEALTHCHECK_TIMING, agentDeployBlock, balancerDeployBlock } from './deploy-policy.ts';
 import { AGENT_CONFIG_DIGEST_VARIABLE, agentStackName, AGENT_STACK_FILE, secretPath, STACK_EXTENSION, STACK_FILE_VERSION, SWARM_DIR } from './names.ts';
@@ -25,6 +26,16 @@ const SCHEMA_CONFIG = 'mcp_servers_schema';
 const BALANCER_CONFIG = 'balancer';
 /** The stack's own overlay network, shared by the replicas and the balancer only. */
 const BALANCER_NETWORK = 'balancer';
+
+/**
+ * GET /readyz with bash's /dev/tcp (the runtime image, node:20-bookworm-slim, has bash). Not `node -e fetch(…)`:
+ * measured in the Swarm e2e, a node process started every 3 s inside the agent's 0.5-CPU limit, while the agent
+ * itself used that quota serving calls, took over 3 s to answer — every replica turned unhealthy, Swarm removed them
+ * from DNS and replaced them, and the balancer had no server left. Bash answers in milliseconds.
+ */
+export function readyzCheck(port: number): string {
+  return `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /readyz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r -t 2 status <&3 && [[ $status == *' 200 '* ]]`;
+}
 
 /** Swarm secret of the session key: `<stack>_AGENT_SESSION_SECRET`, made by scripts/swarm-secrets.mjs with a random value. */
 export const sessionSecretName = (fleet: Fleet): string => `${agentStackName(fleet)}_${SESSION_SECRET_VARIABLE}`;
@@ -69,11 +80,8 @@ export function agentStack(fleet: Fleet): Record<string, unknown> {
         secrets: [{ source: SESSION_SECRET_VARIABLE, target: SESSION_SECRET_VARIABLE }],
         networks: [...networks, BALANCER_NETWORK],
         // Healthy only once ready: Swarm counts a task running only when healthy, and a start-first update stops
-        // an old task only when its replacement runs — so only when the new one can serve.
-        healthcheck: {
-          test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${agent.containerPort}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
-          ...AGENT_HEALTHCHECK_TIMING,
-        },
+        // an old task only when its replacement runs — so only when the new one can serve. Bash, not node: see readyzCheck.
+        healthcheck: { test: ['CMD', 'bash', '-c', escapeInterpolation(readyzCheck(agent.containerPort))], ...AGENT_HEALTHCHECK_TIMING },
         // SIGKILL only after the drain delay, the drain timeout and a margin (Swarm's default is 10 s).
         stop_grace_period: `${AGENT_STOP_GRACE_S}s`,
         deploy: agentDeployBlock({ labels: { 'mcpfleet.role': 'agent' }, resources: agent.resources, replicas: agent.replicas }),

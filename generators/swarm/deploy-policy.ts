@@ -31,7 +31,7 @@ export const AGENT_ROLLBACK_CONFIG = { parallelism: 1, order: 'start-first', fai
  * The agent's healthcheck runs more often than the servers': the first check comes only one interval after the
  * start (the v3 schema has no start_interval), and a start-first update waits for it per replica.
  */
-export const AGENT_HEALTHCHECK_TIMING = { interval: '3s', timeout: '3s', retries: 3, start_period: '20s' } as const;
+export const AGENT_HEALTHCHECK_TIMING = { interval: '3s', timeout: '5s', retries: 3, start_period: '20s' } as const;
 
 /**
  * Healthcheck timing. Swarm reports a task running only once its healthcheck passes and replaces it after

@@ -2,7 +2,9 @@
  * The swarm generator: every stack file passes the docker CLI's strict stack validation (`docker stack config`,
  * client-side, no engine), and carries what Swarm needs instead of what only compose understands.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -154,8 +156,10 @@ describe('swarm generator', () => {
     expect(replicas.deploy).toMatchObject({ mode: 'replicated', replicas: 2, endpoint_mode: 'dnsrr' });
     expect(replicas.deploy.update_config).toEqual({ parallelism: 1, delay: '0s', order: 'start-first', failure_action: 'rollback', monitor: '10s' });
     // A start-first update stops the old task once the new one runs, i.e. once its healthcheck passes: /readyz.
-    expect(replicas.healthcheck.test.join(' ')).toContain("fetch('http://127.0.0.1:8080/readyz')");
-    expect(replicas.healthcheck.interval).toBe('3s');
+    expect(replicas.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'bash', '-c']);
+    expect(replicas.healthcheck.test[3]).toContain('/dev/tcp/127.0.0.1/8080');
+    expect(replicas.healthcheck.test[3]).toContain('GET /readyz');
+    expect(replicas.healthcheck).toMatchObject({ interval: '3s', timeout: '5s', retries: 3 });
     expect(replicas.environment).toMatchObject({ AGENT_SESSION_SECRET_FILE: '/run/secrets/AGENT_SESSION_SECRET', AGENT_DRAIN_DELAY_MS: '5000', AGENT_DRAIN_TIMEOUT_MS: '20000' });
     expect(replicas.environment.AGENT_SESSION_SECRET).toBeUndefined();
     expect(replicas.secrets).toEqual([{ source: 'AGENT_SESSION_SECRET', target: 'AGENT_SESSION_SECRET' }]);
@@ -174,6 +178,32 @@ describe('swarm generator', () => {
     expect(repo.read('haproxy/mcp-agent.cfg')).toContain('option httpchk GET /readyz');
     // The manual deploy line hashes the same files, in the order of the configs.
     expect(repo.read('swarm/agent.yml')).toContain('$(cat out/mcp_servers.json out/schema/mcp_servers.schema.json out/haproxy/mcp-agent.cfg | sha256sum | cut -c1-12)');
+  });
+
+  it('the agent\'s healthcheck, as Swarm runs it, passes on /readyz 200 and fails on 503 or a closed port', async () => {
+    const result = stackConfig(swarmFile('agent.yml'), { ...planted, [DIGEST]: 'abcdef012345' });
+    expect(result.code).toBe(0);
+    const script: string = YAML.parse(result.stdout).services['mcp-agent'].healthcheck.test[3];
+    let status = 200;
+    const server = createServer((request, response) => {
+      response.statusCode = request.url === '/readyz' ? status : 404;
+      response.end('ready?');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const check = (target: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn('bash', ['-c', script.replace('/dev/tcp/127.0.0.1/8080', `/dev/tcp/127.0.0.1/${target}`)], { stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code));
+      });
+    try {
+      expect(await check(port)).toBe(0);
+      status = 503;
+      expect(await check(port)).not.toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await check(port)).not.toBe(0);
   });
 
   it('mounts file-capable credentials as Swarm secrets and interpolates the others; no value anywhere', () => {
