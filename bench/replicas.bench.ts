@@ -23,7 +23,7 @@ import { loadavg, cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { McpConnection } from '../runtime/mcp-connection.ts';
+import { McpConnection } from '../runtime/pool/mcp-connection.ts';
 import { closeStreamable, connectStreamable, rawInitialize, rawPost } from '../test/runtime/fixtures/gateway-clients.ts';
 import { startHaproxy } from '../test/runtime/fixtures/haproxy.ts';
 import { cleanup, customer, freePort, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';

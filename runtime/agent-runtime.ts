@@ -8,14 +8,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { CustomerCatalog } from './customer-catalog.ts';
-import { ConnectionPool, DEFAULT_POOL_SIZE } from './connection-pool.ts';
+import { CustomerCatalog } from './gateway/customer-catalog.ts';
+import { ConnectionPool, DEFAULT_POOL_SIZE } from './pool/connection-pool.ts';
 import type { CustomerConfig, RuntimeConfig } from './config.ts';
-import { CustomerSession } from './customer-session.ts';
-import type { ExposedTool, SessionReport } from './customer-session.ts';
-import { ToolFilter } from './gateway-filter.ts';
-import { DEFAULT_CONNECTION_OPTIONS } from './mcp-connection.ts';
-import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, McpConnection, ServerStatus, TransportMemory } from './mcp-connection.ts';
+import { CustomerSession } from './pool/customer-session.ts';
+import type { ExposedTool, SessionReport } from './pool/customer-session.ts';
+import { ToolFilter } from './gateway/gateway-filter.ts';
+import { DEFAULT_CONNECTION_OPTIONS } from './pool/mcp-connection.ts';
+import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, McpConnection, ServerStatus, TransportMemory } from './pool/mcp-connection.ts';
 import { silentLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { Redactor } from './redact.ts';

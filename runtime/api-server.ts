@@ -26,14 +26,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { AgentRuntime, UnknownCustomerError } from './agent-runtime.ts';
 import { BearerAuth } from './auth.ts';
-import { Gateway } from './gateway.ts';
-import { scrubErrorResult } from './gateway-results.ts';
-import { UpstreamError } from './mcp-connection.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { scrubErrorResult } from './gateway/gateway-results.ts';
+import { UpstreamError } from './pool/mcp-connection.ts';
 import { RepeatFolder, silentLogger } from './logger.ts';
 import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 import type { Logger } from './logger.ts';
 import type { Redactor } from './redact.ts';
-import { exceedsDepth, HttpError, jsonType, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody, requireObject, requireString } from './request-body.ts';
+import { exceedsDepth, HttpError, jsonType, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody, requireObject, requireString } from './transport/request-body.ts';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {

@@ -43,8 +43,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { closeStreamable, connectStreamable } from '../test/runtime/fixtures/gateway-clients.ts';
 import { startBlackHole } from '../test/runtime/fixtures/mcp-fixture.ts';
 import { cleanup, customer, postJson, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';
-import { McpConnection } from './mcp-connection.ts';
-import { StreamableHttpTransport } from './streamable-http-transport.ts';
+import { McpConnection } from './pool/mcp-connection.ts';
+import { StreamableHttpTransport } from './transport/streamable-http-transport.ts';
 
 const { values } = parseArgs({
   options: { 'timeout-ms': { type: 'string' }, samples: { type: 'string' }, calls: { type: 'string' }, 'session-calls': { type: 'string' }, 'node-flags': { type: 'string' }, only: { type: 'string' }, tsx: { type: 'boolean', default: false } },

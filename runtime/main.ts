@@ -6,8 +6,8 @@
 import { AgentRuntime } from './agent-runtime.ts';
 import { isLoopback, startApiServer } from './api-server.ts';
 import { ConfigError, credentialEnvNames, loadConfig } from './config.ts';
-import { Gateway } from './gateway.ts';
-import { GatewayAuth } from './gateway-auth.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { GatewayAuth } from './gateway/gateway-auth.ts';
 import { bufferedStdout, createLogger } from './logger.ts';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Redactor } from './redact.ts';

@@ -7,9 +7,9 @@
  */
 import type { AgentRuntime } from '../agent-runtime.ts';
 import type { ServerConfig } from '../config.ts';
-import { classifyError } from '../failure.ts';
+import { classifyError } from '../pool/failure.ts';
 import type { Logger } from '../logger.ts';
-import { McpConnection, UpstreamError } from '../mcp-connection.ts';
+import { McpConnection, UpstreamError } from '../pool/mcp-connection.ts';
 import type { RuntimeMetrics } from './runtime-metrics.ts';
 
 /** Default time between health rounds, ms. */

@@ -5,7 +5,7 @@
  * (anything else is `other`), routes from a fixed list of templates.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditOutcome } from '../gateway-audit.ts';
+import type { AuditOutcome } from '../gateway/gateway-audit.ts';
 
 /** One tool call as the gateway's audit and the API see it. */
 export interface ToolCallSample {

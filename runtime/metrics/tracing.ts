@@ -12,8 +12,8 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Logger } from '../logger.ts';
-import { currentTraceContext, withTraceContext } from '../trace-context.ts';
-import type { TraceContext } from '../trace-context.ts';
+import { currentTraceContext, withTraceContext } from '../transport/trace-context.ts';
+import type { TraceContext } from '../transport/trace-context.ts';
 
 /** SpanKind values of @opentelemetry/api (kept here so the API is not loaded when tracing is off). */
 const SERVER = 1;

@@ -1,7 +1,7 @@
 /** Parallel connect per customer, namespaced tools, and the LRU pool, against real fixture servers. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentRuntime } from '../../runtime/agent-runtime.ts';
-import { CustomerSession } from '../../runtime/customer-session.ts';
+import { CustomerSession } from '../../runtime/pool/customer-session.ts';
 import { TOOL_NAME_PATTERN } from '../../runtime/tool-names.ts';
 import { startBlackHole, startFixture } from './fixtures/mcp-fixture.ts';
 import { cleanup, customer, freePort, server } from './helpers.ts';

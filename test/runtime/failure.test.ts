@@ -4,9 +4,9 @@
  */
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { classifyError, httpStatusOf, isConnectionFailure, isEraMismatch, isSessionExpired, TimeoutError } from '../../runtime/failure.ts';
+import { classifyError, httpStatusOf, isConnectionFailure, isEraMismatch, isSessionExpired, TimeoutError } from '../../runtime/pool/failure.ts';
 import { Redactor } from '../../runtime/redact.ts';
-import { CONNECTION_CLOSED_CODE } from '../../runtime/streamable-http-transport.ts';
+import { CONNECTION_CLOSED_CODE } from '../../runtime/transport/streamable-http-transport.ts';
 
 const redactor = new Redactor();
 const classify = (error: unknown) => classifyError(error, redactor);

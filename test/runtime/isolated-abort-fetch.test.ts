@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedAbortFetch } from '../../runtime/isolated-abort-fetch.ts';
+import { isolatedAbortFetch } from '../../runtime/transport/isolated-abort-fetch.ts';
 
 let server: Server;
 let base: string;

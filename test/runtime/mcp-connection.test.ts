@@ -3,8 +3,8 @@
  * mid-session, expiring sessions, changing tools, rejecting credentials.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { McpConnection, UpstreamError } from '../../runtime/mcp-connection.ts';
-import type { TransportMemory } from '../../runtime/mcp-connection.ts';
+import { McpConnection, UpstreamError } from '../../runtime/pool/mcp-connection.ts';
+import type { TransportMemory } from '../../runtime/pool/mcp-connection.ts';
 import { startBlackHole, startFixture } from './fixtures/mcp-fixture.ts';
 import type { Fixture } from './fixtures/mcp-fixture.ts';
 import { cleanup, freePort, rejectionOf, server, waitFor } from './helpers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramHeaderProblem } from '../../runtime/mcp-param-headers.ts';
+import { paramHeaderProblem } from '../../runtime/gateway/mcp-param-headers.ts';
 
 const schema = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' }, count: { type: 'number', 'x-mcp-header': 'Count' }, note: { type: 'string' } } };
 const headers = (values: Record<string, string>) => (name: string) => Object.entries(values).find(([k]) => k.toLowerCase() === name)?.[1];

@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
-import { CONNECTION_CLOSED_CODE, StreamableHttpTransport } from '../../runtime/streamable-http-transport.ts';
+import { CONNECTION_CLOSED_CODE, StreamableHttpTransport } from '../../runtime/transport/streamable-http-transport.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import { rejectionOf, waitFor } from './helpers.ts';
 

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CustomerCatalog } from '../../runtime/customer-catalog.ts';
-import { ToolFilter } from '../../runtime/gateway-filter.ts';
-import { McpConnection, UpstreamError } from '../../runtime/mcp-connection.ts';
-import type { EraMemory } from '../../runtime/mcp-connection.ts';
+import { CustomerCatalog } from '../../runtime/gateway/customer-catalog.ts';
+import { ToolFilter } from '../../runtime/gateway/gateway-filter.ts';
+import { McpConnection, UpstreamError } from '../../runtime/pool/mcp-connection.ts';
+import type { EraMemory } from '../../runtime/pool/mcp-connection.ts';
 import { startFixture } from './fixtures/mcp-fixture.ts';
 import { startModernFixture } from './fixtures/modern-fixture.ts';
 import type { ModernFixture, ModernFixtureOptions } from './fixtures/modern-fixture.ts';

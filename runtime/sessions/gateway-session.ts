@@ -16,13 +16,13 @@ import { createHash } from 'node:crypto';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
-import type { CustomerLease, VisibleTool } from './agent-runtime.ts';
-import type { GatewayAudit } from './gateway-audit.ts';
-import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
-import { GatewayTools, serveToolCall } from './gateway-tools.ts';
-import type { Logger } from './logger.ts';
-import type { Redactor } from './redact.ts';
-import type { StreamableSessionTransport } from './sessions/streamable-session-transport.ts';
+import type { CustomerLease, VisibleTool } from '../agent-runtime.ts';
+import type { GatewayAudit } from '../gateway/gateway-audit.ts';
+import { catalogResult, GatewayCatalog } from '../gateway/gateway-catalog.ts';
+import { GatewayTools, serveToolCall } from '../gateway/gateway-tools.ts';
+import type { Logger } from '../logger.ts';
+import type { Redactor } from '../redact.ts';
+import type { StreamableSessionTransport } from './streamable-session-transport.ts';
 
 /** The transport a gateway session runs over. */
 export type GatewayTransportKind = 'streamable-http' | 'sse';

@@ -19,10 +19,10 @@
  * one summary line per interval carries the count (`gateway tool call: repeated N times in the last 10s`,
  * `"repeated": N`). Successes, tool errors and refusals stay one line each.
  */
-import { RepeatFolder } from './logger.ts';
-import type { Logger } from './logger.ts';
-import type { Redactor } from './redact.ts';
-import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
+import { RepeatFolder } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import type { Redactor } from '../redact.ts';
+import type { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 
 /**
  * - `ok`: the upstream answered with a result;

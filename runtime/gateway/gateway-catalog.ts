@@ -5,13 +5,13 @@
  */
 import type { CompleteRequest, CompleteResult, GetPromptResult, LoggingLevel, Prompt, ReadResourceResult, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { CustomerLease } from './agent-runtime.ts';
-import { classifyError } from './failure.ts';
+import type { CustomerLease } from '../agent-runtime.ts';
+import { classifyError } from '../pool/failure.ts';
 import { redactValue, relayedError } from './gateway-results.ts';
 import type { RelayedError } from './gateway-results.ts';
-import { UpstreamError } from './mcp-connection.ts';
-import type { ClientInput, InputRequiredResult } from './mcp-connection.ts';
-import type { Redactor } from './redact.ts';
+import { UpstreamError } from '../pool/mcp-connection.ts';
+import type { ClientInput, InputRequiredResult } from '../pool/mcp-connection.ts';
+import type { Redactor } from '../redact.ts';
 
 /** An answer, or why there is none: nothing of that name or URI for the customer, or the server failed. */
 export type CatalogAnswer<T> = { result: T } | { notFound: string } | { failed: string } | { refused: RelayedError };

@@ -3,11 +3,11 @@
  * server neither delays nor breaks the others), exposed as one namespaced tool list, and reported per server.
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { CustomerConfig, TransportKind } from './config.ts';
+import type { CustomerConfig, TransportKind } from '../config.ts';
 import type { FailureReason } from './failure.ts';
 import { McpConnection } from './mcp-connection.ts';
 import type { CallRelay, ClientInput, ConnectionOptions, InputRequiredResult, ServerStatus } from './mcp-connection.ts';
-import { assignToolNames } from './tool-names.ts';
+import { assignToolNames } from '../tool-names.ts';
 
 /** A tool as the agent sees it: namespaced name plus where it comes from. */
 export interface ExposedTool {

@@ -28,14 +28,14 @@ import { Client, ProtocolError, SSEClientTransport } from '@modelcontextprotocol
 import type { CacheEntry, CacheKey, McpSubscription, PriorDiscovery, ResponseCacheStore, SubscriptionFilter } from '@modelcontextprotocol/client';
 // The connection's public types stay those the gateway files use (SDK v1 shapes, structurally the same data).
 import type { CallToolResult, Progress, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ServerConfig, TransportKind } from './config.ts';
-import { isolatedAbortFetch } from './isolated-abort-fetch.ts';
+import type { ServerConfig, TransportKind } from '../config.ts';
+import { isolatedAbortFetch } from '../transport/isolated-abort-fetch.ts';
 import { classifyError, httpStatusOf, isConnectionFailure, isEraMismatch, isSessionExpired, TimeoutError } from './failure.ts';
 import type { Failure } from './failure.ts';
-import { silentLogger } from './logger.ts';
-import type { Logger } from './logger.ts';
-import { Redactor } from './redact.ts';
-import { StreamableHttpTransport } from './streamable-http-transport.ts';
+import { silentLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import { Redactor } from '../redact.ts';
+import { StreamableHttpTransport } from '../transport/streamable-http-transport.ts';
 
 /** A server's log line (`notifications/message` params). */
 export interface LogMessage {

@@ -11,11 +11,11 @@
  *   is ({@link relayedError}).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExposedTool } from './customer-session.ts';
-import { UpstreamError } from './mcp-connection.ts';
-import type { ClientInput } from './mcp-connection.ts';
-import type { Failure } from './failure.ts';
-import type { Redactor } from './redact.ts';
+import type { ExposedTool } from '../pool/customer-session.ts';
+import { UpstreamError } from '../pool/mcp-connection.ts';
+import type { ClientInput } from '../pool/mcp-connection.ts';
+import type { Failure } from '../pool/failure.ts';
+import type { Redactor } from '../redact.ts';
 
 /** Longest text kept per content item of a tool *error* result. */
 export const MAX_ERROR_TEXT = 2_000;

@@ -9,7 +9,7 @@
  * list. A filtered-out tool does not exist for the customer: it is neither listed nor callable, through the gateway
  * and through the HTTP API alike (the runtime applies the filter in one place, `AgentRuntime`).
  */
-import type { GatewayConfig } from './config.ts';
+import type { GatewayConfig } from '../config.ts';
 
 /** The two names a pattern is matched against. */
 export interface FilterableTool {

@@ -2,10 +2,10 @@
  * A bounded LRU pool of customer sessions, so switching back to a recently used customer reuses its live connections.
  * The current customer and sessions with an operation in progress are never evicted; evicted sessions are closed.
  */
-import type { CustomerConfig } from './config.ts';
+import type { CustomerConfig } from '../config.ts';
 import type { CustomerSession } from './customer-session.ts';
-import { silentLogger } from './logger.ts';
-import type { Logger } from './logger.ts';
+import { silentLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 
 /** Default number of customers kept connected. */
 export const DEFAULT_POOL_SIZE = 8;

@@ -23,9 +23,9 @@ import type {
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolFilter } from './gateway-filter.ts';
-import { inputRequiredRefusal, isInputRequired, UpstreamError, withClientInput } from './mcp-connection.ts';
-import type { ClientInput, InputRequiredResult, McpConnection } from './mcp-connection.ts';
-import { assignToolNames } from './tool-names.ts';
+import { inputRequiredRefusal, isInputRequired, UpstreamError, withClientInput } from '../pool/mcp-connection.ts';
+import type { ClientInput, InputRequiredResult, McpConnection } from '../pool/mcp-connection.ts';
+import { assignToolNames } from '../tool-names.ts';
 
 /** The scheme that carries a resource URI's server. */
 export const RESOURCE_SCHEME = 'mcpfleet://';

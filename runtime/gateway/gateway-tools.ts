@@ -6,18 +6,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { CustomerLease } from './agent-runtime.ts';
-import { classifyError, TimeoutError } from './failure.ts';
+import type { CustomerLease } from '../agent-runtime.ts';
+import { classifyError, TimeoutError } from '../pool/failure.ts';
 import type { AuditOutcome, AuditRecord, GatewayAudit } from './gateway-audit.ts';
 import { redactValue, relayedError, scrubErrorResult, upstreamErrorResult } from './gateway-results.ts';
 import type { RelayedError, UpstreamProblem } from './gateway-results.ts';
-import { toMcpTools } from './gateway-session.ts';
-import { isInputRequired, UpstreamError, withDeadline } from './mcp-connection.ts';
-import type { CallRelay, ClientInput, InputRequiredResult, LogMessage } from './mcp-connection.ts';
+import { toMcpTools } from '../sessions/gateway-session.ts';
+import { isInputRequired, UpstreamError, withDeadline } from '../pool/mcp-connection.ts';
+import type { CallRelay, ClientInput, InputRequiredResult, LogMessage } from '../pool/mcp-connection.ts';
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { Redactor } from './redact.ts';
-import { traceContextFrom, withTraceContext } from './trace-context.ts';
-import { traced } from './metrics/tracing.ts';
+import type { Redactor } from '../redact.ts';
+import { traceContextFrom, withTraceContext } from '../transport/trace-context.ts';
+import { traced } from '../metrics/tracing.ts';
 
 /** Who is calling, for the audit line. */
 export interface CallerInfo {

@@ -33,23 +33,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // The SDK v2 has no HTTP+SSE server: legacy /sse sessions keep the v1 transport (driven by the v2 Server).
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { isInitializeRequest } from '@modelcontextprotocol/server';
-import type { AgentRuntime } from './agent-runtime.ts';
+import type { AgentRuntime } from '../agent-runtime.ts';
 import { GatewayAudit } from './gateway-audit.ts';
 import type { AuditRecord } from './gateway-audit.ts';
 import type { GatewayAuth, GatewayAuthMode } from './gateway-auth.ts';
 import { gatewayResourceUri } from './customer-catalog.ts';
 import { isModernRequest, ModernEndpoint } from './gateway-modern.ts';
 import { paramHeaderProblem } from './mcp-param-headers.ts';
-import { GatewaySession, toolListSignature } from './gateway-session.ts';
+import { GatewaySession, toolListSignature } from '../sessions/gateway-session.ts';
 import { visibleMcpTools } from './gateway-tools.ts';
-import { traceContextOf, withTraceContext } from './trace-context.ts';
-import type { SessionSeal } from './sessions/session-seal.ts';
-import type { RuntimeMetrics } from './metrics/runtime-metrics.ts';
-import { StreamableSessionTransport } from './sessions/streamable-session-transport.ts';
-import type { GatewayTransportKind } from './gateway-session.ts';
-import { silentLogger } from './logger.ts';
-import type { Logger } from './logger.ts';
-import { exceedsDepth, headerValue, HttpError, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody } from './request-body.ts';
+import { traceContextOf, withTraceContext } from '../transport/trace-context.ts';
+import type { SessionSeal } from '../sessions/session-seal.ts';
+import type { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
+import { StreamableSessionTransport } from '../sessions/streamable-session-transport.ts';
+import type { GatewayTransportKind } from '../sessions/gateway-session.ts';
+import { silentLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import { exceedsDepth, headerValue, HttpError, MAX_ARGUMENT_DEPTH, MAX_BODY_BYTES, readJsonBody } from '../transport/request-body.ts';
 
 /** Options of {@link Gateway}. */
 export interface GatewayOptions {

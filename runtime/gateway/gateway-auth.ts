@@ -12,8 +12,8 @@
  * never logged or returned.
  */
 import type { IncomingMessage } from 'node:http';
-import { BearerAuth } from './auth.ts';
-import type { RuntimeConfig } from './config.ts';
+import { BearerAuth } from '../auth.ts';
+import type { RuntimeConfig } from '../config.ts';
 
 /** How a customer's endpoint is protected. */
 export type GatewayAuthMode = 'customer-token' | 'api-token' | 'none' | 'token-unset';

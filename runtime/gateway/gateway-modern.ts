@@ -15,14 +15,14 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import { classifyInboundRequest, CLIENT_CAPABILITIES_META_KEY, createMcpHandler, LOG_LEVEL_META_KEY, ResourceNotFoundError, Server } from '@modelcontextprotocol/server';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
-import type { AgentRuntime, CustomerLease } from './agent-runtime.ts';
+import type { AgentRuntime, CustomerLease } from '../agent-runtime.ts';
 import type { GatewayAudit } from './gateway-audit.ts';
 import { catalogResult, GatewayCatalog } from './gateway-catalog.ts';
-import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from './gateway-session.ts';
+import { GATEWAY_CAPABILITIES, GATEWAY_SERVER_INFO, gatewayInstructions } from '../sessions/gateway-session.ts';
 import { GatewayTools, serveToolCall } from './gateway-tools.ts';
-import type { Logger } from './logger.ts';
-import type { ClientInput } from './mcp-connection.ts';
-import { headerValue } from './request-body.ts';
+import type { Logger } from '../logger.ts';
+import type { ClientInput } from '../pool/mcp-connection.ts';
+import { headerValue } from '../transport/request-body.ts';
 
 /**
  * Caching hint of the prompts, resources and templates lists: `private`, as they depend on the customer's token and

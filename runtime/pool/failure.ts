@@ -5,8 +5,8 @@
  * status; JSON-RPC error messages are forwarded through {@link Redactor.reason}.
  */
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
-import { CONNECTION_CLOSED_CODE } from './streamable-http-transport.ts';
-import type { Redactor } from './redact.ts';
+import { CONNECTION_CLOSED_CODE } from '../transport/streamable-http-transport.ts';
+import type { Redactor } from '../redact.ts';
 
 /**
  * - `refused`: nothing listens at the address (connection refused).
