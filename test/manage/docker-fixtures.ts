@@ -21,6 +21,7 @@ export const IMAGES = {
   genesysMcp: 'mcpfleet-test/genesys-mcp:local',
   alertmanager: 'mcpfleet-test/alertmanager:local',
   agent: 'mcpfleet-test/agent:local',
+  haproxy: 'mcpfleet-test/haproxy:local',
 } as const;
 
 const CACHE = path.join(tmpdir(), 'mcpfleet-test-cache');
@@ -125,8 +126,27 @@ export function buildTestImages(): void {
       { node_modules: genesysModules() },
     );
   }
+  if (!imageExists(IMAGES.haproxy)) buildHaproxy();
   sh('pnpm', ['-s', 'build:agent'], { cwd: REPO_ROOT });
   sh('docker', ['build', '-q', '--build-arg', `NODE_IMAGE=${IMAGES.node}`, '-t', IMAGES.agent, '-f', path.join(REPO_ROOT, 'runtime/Dockerfile'), REPO_ROOT]);
+}
+
+/**
+ * Debian's haproxy (2.6) and the shared libraries it links that the minbase image lacks, reading its configuration
+ * where the official image does (/usr/local/etc/haproxy/haproxy.cfg): the agent balancer of the Swarm stack.
+ */
+function buildHaproxy(): void {
+  const libraries = sh('ldd', ['/usr/sbin/haproxy'])
+    .split('\n')
+    .map((line) => /=> (\/\S+)/.exec(line)?.[1])
+    .filter((lib): lib is string => Boolean(lib) && !/\/(libc|libm|ld-linux[^/]*)\.so/.test(lib!));
+  const files: Record<string, string> = { haproxy: '/usr/sbin/haproxy' };
+  for (const lib of libraries) files[`lib/${path.basename(lib)}`] = lib;
+  build(
+    IMAGES.haproxy,
+    `FROM ${IMAGES.debian}\nCOPY haproxy /usr/sbin/haproxy\nCOPY lib /opt/haproxy/lib\nENV LD_LIBRARY_PATH=/opt/haproxy/lib\n${NODE_RUN_AS}\nENTRYPOINT ["/usr/sbin/haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]\n`,
+    files,
+  );
 }
 
 function writeAlertmanagerConfig(): string {

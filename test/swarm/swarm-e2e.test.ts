@@ -1,8 +1,9 @@
 /**
  * End to end on a real single-node Docker Swarm with locally built images: the two-customer test fleet deployed
  * as stacks by `manage.mjs --target swarm`, healthy over MCP through 127.0.0.1, used through the agent over the
- * overlay networks, healed by Swarm after a task is killed, rolled out one customer at a time, and removed
- * without leftovers. A swarm is created only when the engine is in none, and left again at the end.
+ * overlay networks, the agent's two replicas behind HAProxy updated with clients calling tools throughout (no call
+ * may fail), healed by Swarm after a task is killed, rolled out one customer at a time, and removed without
+ * leftovers. A swarm is created only when the engine is in none, and left again at the end.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
 import { buildTestImages, ensureDockerEngine, IMAGES, sh } from '../manage/docker-fixtures.ts';
 import { ensureSwarm, freeHostPorts, leaveSwarm, leftovers, removeLeftovers, swarmState, waitFor, type SwarmHandle } from './swarm-fixtures.ts';
@@ -18,6 +22,9 @@ const run = randomBytes(3).toString('hex');
 const alpha = `alpha-${run}`;
 const beta = `beta-${run}`;
 const agentStack = `mcp-agent-${run}`;
+const sessionSecret = `${agentStack}_AGENT_SESSION_SECRET`;
+/** A real Alertmanager behind beta's alertmanager MCP server, so tool calls through the agent succeed. */
+const upstreamService = `am-upstream-${run}`;
 const stacks = [`mcp-${alpha}`, `mcp-${beta}`, agentStack];
 // Picked free at run time, below the kernel's ephemeral range (see freeHostPorts): the servers' range, then the agent's.
 let portBase: number;
@@ -96,7 +103,8 @@ const taskSnapshot = () => Object.fromEntries(allServices().map((s) => [s, runni
 function writeFleet(alertmanagerImage: string): void {
   repo.writeConfig({
     ports: { base: portBase, max: portBase + 19 },
-    agent: { image: IMAGES.agent, hostPort: agentPort },
+    // Two replicas (the default) behind the Debian-built HAProxy (no registry here for the official image).
+    agent: { image: IMAGES.agent, hostPort: agentPort, balancerImage: IMAGES.haproxy },
     types: {
       alertmanager: { image: alertmanagerImage, args: ['--port', '8000'] },
       genesys: { image: IMAGES.genesysMcp },
@@ -143,6 +151,11 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     try {
+      try {
+        sh('docker', ['service', 'rm', upstreamService]);
+      } catch {
+        // Removed by its test, or never created.
+      }
       removeLeftovers(run, stacks);
       try {
         sh('docker', ['image', 'rm', rolloutImage]);
@@ -169,7 +182,9 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     expect(result.stderr).toContain(`${genesysSecret}  (customer ${alpha}, service mcp-genesys-${alpha})`);
     expect(result.stderr).not.toContain(`${genesysId}  (`);
     expect(result.stderr).toContain(`${grafanaSecret}  (variable ${grafanaVariable}, customer ${alpha}, service mcp-grafana-${alpha})`);
-    expect(result.stderr).toContain(`node scripts/swarm-secrets.mjs --env-file ${envFile} --swarm-dir ${path.join(repo.outDir, 'swarm')} --customer ${alpha}`);
+    expect(result.stderr).toContain(`${sessionSecret}  (variable AGENT_SESSION_SECRET, agent, a random key, service mcp-agent)`);
+    // The agent's secret is made by a run without --customer, so the command names none.
+    expect(result.stderr).toContain(`Create them: node scripts/swarm-secrets.mjs --env-file ${envFile} --swarm-dir ${path.join(repo.outDir, 'swarm')}\n`);
     for (const value of Object.values(credentials)) expect(result.stdout + result.stderr).not.toContain(value);
     expect(leftovers(run).services).toEqual([]);
     writeFileSync(envFile, Object.entries(credentials).map(([k, v]) => `${k}=${v}\n`).join(''));
@@ -179,11 +194,12 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     const result = await secretsScript([]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toBe(`${grafanaSecret}: created from ${grafanaVariable}`);
+    expect(result.stdout.trim().split('\n')).toEqual([`${grafanaSecret}: created from ${grafanaVariable}`, `${sessionSecret}: created with a random AGENT_SESSION_SECRET`]);
     for (const value of Object.values(credentials)) expect(result.stdout + result.stderr).not.toContain(value);
     expect(sh('docker', ['secret', 'inspect', '--format', '{{json .Spec.Labels}}', grafanaSecret]).trim()).toBe(JSON.stringify({ 'mcpfleet.customer': alpha, 'mcpfleet.variable': grafanaVariable }));
+    expect(sh('docker', ['secret', 'inspect', '--format', '{{json .Spec.Labels}}', sessionSecret]).trim()).toBe(JSON.stringify({ 'mcpfleet.role': 'agent', 'mcpfleet.variable': 'AGENT_SESSION_SECRET' }));
     const again = await secretsScript([]);
-    expect(again.stdout.trim()).toBe(`${grafanaSecret}: exists, kept (--replace to recreate it)`);
+    expect(again.stdout.trim().split('\n')).toEqual([`${grafanaSecret}: exists, kept (--replace to recreate it)`, `${sessionSecret}: exists, kept`]);
   });
 
   it('up --wait brings every service to its desired count and to MCP health through 127.0.0.1', async () => {
@@ -202,7 +218,7 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
       [`mcp-genesys-${alpha}`, 1, 1, 'running', true, 10],
       [`mcp-grafana-${alpha}`, 1, 1, 'running', true, 10],
       [`mcp-alertmanager-${beta}`, 1, 1, 'running', true, 12],
-      ['mcp-agent', 1, 1, 'running', true, null],
+      ['mcp-agent', 2, 2, 'running', true, null],
     ]);
     const table = await manage(['status', '--customer', beta]);
     expect(table.stdout).toMatch(new RegExp(`${beta} .*alertmanager .*mcp-alertmanager-${beta} .*1/1 .*running .*healthy .*12`));
@@ -218,6 +234,15 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     const spec = sh('docker', ['service', 'inspect', swarmName(alpha, `mcp-grafana-${alpha}`)]);
     expect(spec).toContain(`GRAFANA_SERVICE_ACCOUNT_TOKEN_FILE=/run/secrets/${grafanaVariable}`);
     expect(spec).not.toContain(credentials[grafanaVariable]);
+
+    // Both agent replicas read the same random session key from the secret file; it is in no spec and no log.
+    const replicas = sh('docker', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${agentStack}_mcp-agent`]).trim().split('\n');
+    expect(replicas).toHaveLength(2);
+    const keys = replicas.map((id) => sh('docker', ['exec', id, 'node', '-e', "process.stdout.write(require('fs').readFileSync('/run/secrets/AGENT_SESSION_SECRET', 'utf8'))"]));
+    expect(keys[0]).toMatch(/^[A-Za-z0-9+/]{64}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(sh('docker', ['service', 'inspect', `${agentStack}_mcp-agent`])).not.toContain(keys[0]);
+    expect(sh('docker', ['service', 'logs', '--raw', `${agentStack}_mcp-agent`])).not.toContain(keys[0]);
   }, 300_000);
 
   it('the agent reaches each customer over its overlay network', async () => {
@@ -229,6 +254,92 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     const toBeta = await agent({ customer: beta });
     expect(toBeta).toMatchObject({ success: true, connected_mcps: ['alertmanager'], failed_mcps: [], tool_count: 12 });
   }, 120_000);
+
+  it('a forced update of the agent\'s two replicas behind HAProxy loses no call of clients of either revision', async () => {
+    // A real Alertmanager for beta's alertmanager MCP server (dnsrr: no IPVS here for a virtual IP).
+    sh('docker', ['service', 'create', '--detach', '--name', upstreamService, '--network', `mcp-${beta}`, '--endpoint-mode', 'dnsrr', '--restart-condition', 'none', IMAGES.alertmanager]);
+    const agentService = `${agentStack}_mcp-agent`;
+    const balancerService = `${agentStack}_mcp-agent-lb`;
+    const url = new URL(`http://127.0.0.1:${agentPort}/customers/${beta}/mcp`);
+    const v1 = new ClientV1({ name: 'e2e-v1', version: '1.0.0' });
+    const v2 = new ClientV2({ name: 'e2e-v2', version: '1.0.0' });
+    try {
+      await waitFor('beta\'s alertmanager answering through the agent', async () => {
+        const probe = new ClientV2({ name: 'e2e-probe', version: '1.0.0' });
+        try {
+          await probe.connect(new TransportV2(url));
+          const result = await probe.callTool({ name: 'alertmanager_getAlerts', arguments: {} });
+          return result.isError ? undefined : true;
+        } catch {
+          return undefined;
+        } finally {
+          await probe.close().catch(() => {});
+        }
+      }, { attempts: 60, intervalMs: 1000 });
+
+      // One client on a 2025-11-25 session (sealed: whichever replica gets a request serves it), one on 2026-07-28.
+      const v1Transport = new TransportV1(url);
+      await v1.connect(v1Transport);
+      await v2.connect(new TransportV2(url));
+      expect(v1Transport.sessionId).toBeTruthy();
+      const counts = { v1: { ok: 0, failed: 0 }, v2: { ok: 0, failed: 0 } };
+      const failures: string[] = [];
+      let calling = true;
+      const loop = async (name: 'v1' | 'v2', call: () => Promise<{ isError?: boolean; content?: unknown }>) => {
+        while (calling) {
+          try {
+            const result = await call();
+            if (result.isError) throw new Error(`tool error: ${JSON.stringify(result.content).slice(0, 200)}`);
+            counts[name].ok++;
+          } catch (error) {
+            counts[name].failed++;
+            if (failures.length < 10) failures.push(`${name} at ${Date.now() - updateStarted} ms: ${(error as Error).message.split('\n')[0]}`);
+          }
+        }
+      };
+      const before = runningTasks(agentService);
+      let updateStarted = Date.now();
+      const loops = [
+        loop('v1', () => v1.callTool({ name: 'alertmanager_getAlerts', arguments: {} }, undefined, { timeout: 15_000 }) as Promise<{ isError?: boolean }>),
+        loop('v2', () => v2.callTool({ name: 'alertmanager_getAlerts', arguments: {} }, { timeout: 15_000 }) as Promise<{ isError?: boolean }>),
+      ];
+      await new Promise((r) => setTimeout(r, 2000)); // calls flowing before the update
+      const callsBefore = counts.v1.ok + counts.v2.ok;
+      updateStarted = Date.now();
+      // Detached: the loops above keep running while Swarm replaces the tasks one at a time, start-first.
+      sh('docker', ['service', 'update', '--force', '--detach', agentService]);
+      const state = () => sh('docker', ['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', agentService]).trim();
+      await waitFor('the agent update completed', () => (state() === 'completed' ? true : undefined), { attempts: 240, intervalMs: 500 });
+      measured.agentUpdateMs = Date.now() - updateStarted;
+      await new Promise((r) => setTimeout(r, 3000)); // and calls after it
+      calling = false;
+      await Promise.all(loops);
+
+      const after = runningTasks(agentService);
+      expect(after.split(',')).toHaveLength(2);
+      for (const task of before.split(',')) expect(after).not.toContain(task);
+      measured.callsDuringAgentUpdate = counts.v1.ok + counts.v2.ok + counts.v1.failed + counts.v2.failed;
+      measured.failedCallsDuringAgentUpdate = counts.v1.failed + counts.v2.failed;
+      expect(failures).toEqual([]);
+      expect(counts.v1.failed + counts.v2.failed).toBe(0);
+      expect(callsBefore).toBeGreaterThan(0);
+      expect(counts.v1.ok).toBeGreaterThan(20);
+      expect(counts.v2.ok).toBeGreaterThan(20);
+
+      // HAProxy took each stopping replica out of the rotation — its /readyz at 503 (health check DOWN) or Swarm
+      // dropping the task from DNS as it stops (maintenance) — before it stopped listening.
+      const balancerLog = sh('docker', ['service', 'logs', '--raw', balancerService]);
+      const out = balancerLog.split('\n').filter((line) => /Server replicas\/replica\d+ is (DOWN|going DOWN for maintenance)/.test(line) && !line.startsWith('['));
+      expect(out.length, balancerLog.slice(-3000)).toBeGreaterThanOrEqual(2);
+      measured.balancerDownBy503 = out.filter((line) => /code: 503/.test(line)).length;
+      measured.balancerDownByDns = out.filter((line) => /DNS/.test(line)).length;
+      console.log(`balancer during the agent update:\n${out.join('\n')}`);
+    } finally {
+      await v1.close().catch(() => {});
+      await v2.close().catch(() => {});
+      sh('docker', ['service', 'rm', upstreamService]);
+    }
+  }, 300_000);
 
   it('self-healing: a killed task is replaced by Swarm; status shows the gap, then the recovery', async () => {
     const service = swarmName(beta, `mcp-alertmanager-${beta}`);
@@ -248,7 +359,7 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
 
     const healed = await waitFor('the replacement task healthy over MCP', async () => {
       const { code, rows } = await status(['--customer', beta]);
-      return code === 0 && rows.every((r) => r.healthy && r.running === 1) ? rows : undefined;
+      return code === 0 && rows.every((r) => r.healthy && r.running === r.desired) ? rows : undefined;
     }, { attempts: 60, intervalMs: 500 });
     measured.selfHealMs = Date.now() - killed;
     expect(healed.find((r) => r.type === 'alertmanager')!.tools).toBe(12);
@@ -298,7 +409,7 @@ describe('manage.mjs --target swarm on a real single-node swarm', () => {
     expect(all.stderr).toBe(`${agentStack}: removed\nmcp-${alpha}: removed\nmcp-${beta}: removed\n`);
     expect(all.code).toBe(0);
     const removed = await secretsScript(['--remove']);
-    expect(removed.stdout.trim()).toBe(`${grafanaSecret}: removed`);
+    expect(removed.stdout.trim().split('\n')).toEqual([`${grafanaSecret}: removed`, `${sessionSecret}: removed`]);
     expect(removed.code).toBe(0);
     expect(leftovers(run)).toEqual({ services: [], networks: [], secrets: [], configs: [], containers: [] });
 
