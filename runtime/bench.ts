@@ -29,8 +29,8 @@
  *    with --metrics off, interleaved: medians and runtime CPU per call, on/off ratios.
  * 8. GET /metrics at 200 customers × 3 servers (every server probed, one tool call per server): median time of 20
  *    scrapes and the size of the text.
- * BENCH_RUNTIME_NODE_OPTIONS: NODE_OPTIONS of the measured runtime only (e.g. --max-old-space-size=96, to see what a
- * heap cap does to memory and throughput).
+ * BENCH_RUNTIME_NODE_OPTIONS: NODE_OPTIONS of the measured runtime instead of the image's (runtime/Dockerfile), e.g.
+ * "" to see what its heap cap does to memory and throughput.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -63,15 +63,17 @@ const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
 
 /**
  * Builds the agent bundle (`pnpm build:agent`) and returns how the image starts it: the Node flags of the
- * Dockerfile's `CMD ["node", ...flags, "/app/agent.mjs"]`, then the bundle's entry file.
+ * Dockerfile's `CMD ["node", ...flags, "/app/agent.mjs"]` before the bundle's entry file, and its `NODE_OPTIONS`.
  */
-function shippedEntry(): string[] {
+function shippedRuntime(): { entry: string[]; env: Record<string, string> } {
   execFileSync('pnpm', ['run', '--silent', 'build:agent'], { stdio: 'ignore' });
-  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('runtime/Dockerfile', 'utf8'))?.[1];
+  const dockerfile = readFileSync('runtime/Dockerfile', 'utf8');
+  const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
   const argv: unknown = cmd ? JSON.parse(cmd) : undefined;
   if (!Array.isArray(argv) || argv[0] !== 'node' || argv.at(-1) !== '/app/agent.mjs') throw new Error('runtime/Dockerfile: expected CMD ["node", ...flags, "/app/agent.mjs"]');
   const flags = values['node-flags'] === undefined ? (argv.slice(1, -1) as string[]) : values['node-flags'].split(' ').filter(Boolean);
-  return [...flags, 'dist/agent/agent.mjs'];
+  const nodeOptions = process.env.BENCH_RUNTIME_NODE_OPTIONS ?? /\bNODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1];
+  return { entry: [...flags, 'dist/agent/agent.mjs'], env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {} };
 }
 
 /** Resident and peak resident memory of a process, MB (Linux /proc). */
@@ -169,9 +171,9 @@ async function main(): Promise<void> {
 
   // One long-lived runtime for the rest: the esbuild bundle with the image's Node flags, as it ships (under tsx the same
   // runtime takes ~75 MB more memory for the TypeScript loader); --tsx runs the sources instead.
-  const entry = values.tsx ? undefined : shippedEntry();
-  console.log(`runtime for sections 2–6: ${entry ? `node ${entry.join(' ')} (as runtime/Dockerfile starts it)` : 'tsx runtime/main.ts'}\n`);
-  const runtime = await startRuntime(config, { args, ...(entry && { entry }), ...(process.env.BENCH_RUNTIME_NODE_OPTIONS && { env: { NODE_OPTIONS: process.env.BENCH_RUNTIME_NODE_OPTIONS } }) });
+  const shipped = values.tsx ? undefined : shippedRuntime();
+  console.log(`runtime for sections 2–8: ${shipped ? `${Object.entries(shipped.env).map(([k, v]) => `${k}=${v} `).join('')}node ${shipped.entry.join(' ')} (as runtime/Dockerfile starts it)` : 'tsx runtime/main.ts'}\n`);
+  const runtime = await startRuntime(config, { args, ...(shipped && { entry: shipped.entry, env: shipped.env }) });
   await runtime.json('/api/customers/switch', postJson({ customer: 'solo' }));
   await runtime.json('/api/customers/switch', postJson({ customer: 'trio' }));
 
@@ -399,11 +401,12 @@ async function main(): Promise<void> {
 /** Sections 7 and 8: what the metrics cost per call, and a scrape at 200 customers × 3 servers. */
 async function metricsSections(): Promise<void> {
   const upstream = await fixtureProcess('metrics');
-  const entry = values.tsx ? undefined : shippedEntry();
+  const shipped = values.tsx ? undefined : shippedRuntime();
+  const as = shipped ? { entry: shipped.entry, env: shipped.env } : {};
   const solo = writeConfig([customer('solo', 'Solo', [server('grafana', upstream.url)])]);
   const [on, off] = await Promise.all([
-    startRuntime(solo, { ...(entry && { entry }), args: ['--metrics', 'on'] }),
-    startRuntime(solo, { ...(entry && { entry }), args: ['--metrics', 'off'] }),
+    startRuntime(solo, { ...as, args: ['--metrics', 'on'] }),
+    startRuntime(solo, { ...as, args: ['--metrics', 'off'] }),
   ]);
   const clients = await Promise.all([on, off].map((r) => connectStreamable(`${r.url}/customers/solo/mcp`, undefined, 'bench-metrics')));
   const times: [number[], number[]] = [[], []];
@@ -430,7 +433,7 @@ async function metricsSections(): Promise<void> {
 
   // 8. A fleet of 200 customers × 3 servers, all served by one fixture process; every server probed and called once.
   const fleet = Array.from({ length: 200 }, (_, i) => customer(`customer-${String(i).padStart(3, '0')}`, `Customer ${i}`, ['grafana', 'alertmanager', 'genesys'].map((name) => server(name, upstream.url))));
-  const big = await startRuntime(writeConfig(fleet), { ...(entry && { entry }), args: ['--health-interval-ms', '2000', '--pool-size', '8'] });
+  const big = await startRuntime(writeConfig(fleet), { ...as, args: ['--health-interval-ms', '2000', '--pool-size', '8'] });
   const api = new KeepAliveJsonClient(big.url);
   for (const c of fleet) {
     await api.request('POST', '/api/customers/switch', JSON.stringify({ customer: c.id }));
