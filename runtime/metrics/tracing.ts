@@ -43,16 +43,16 @@ export function tracingEnabled(): boolean {
  */
 export async function startTracing(env: NodeJS.ProcessEnv, logger: Logger): Promise<boolean> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return false;
-  const [api, { TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, core] = await Promise.all([
+  const [api, { BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, core] = await Promise.all([
     import('@opentelemetry/api'),
-    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/core'),
   ]);
-  const provider = new TracerProvider({
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'mcpfleet-agent' }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: 1_000 })],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 1_000 })],
   });
   otel = { tracer: provider.getTracer('mcpfleet-gateway'), api, propagator: new core.W3CTraceContextPropagator(), shutdown: () => provider.shutdown() };
   logger.info('tracing on', { exporter: 'otlp/http' });
