@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { McpConnection } from '../runtime/pool/mcp-connection.ts';
+import { sessionLoad } from './session-load.ts';
 import { closeStreamable, connectStreamable, rawInitialize, rawPost } from '../test/runtime/fixtures/gateway-clients.ts';
 import { startHaproxy } from '../test/runtime/fixtures/haproxy.ts';
 import { cleanup, customer, freePort, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';
@@ -59,45 +60,9 @@ async function fixtureProcess(name: string): Promise<{ url: string }> {
   return { url: match[1]! };
 }
 
-/** 50 sessions connect and list at once, then all make SESSION_CALLS calls at once (runtime/bench.ts section 6). */
-async function load(urlOf: (i: number) => string) {
-  const errors: string[] = [];
-  const times: number[] = [];
-  const sessions = await Promise.all(
-    Array.from({ length: 50 }, async (_, i) => {
-      try {
-        const c = await connectStreamable(urlOf(i), undefined, `bench-${i}`);
-        const listed = await c.client.listTools();
-        if (listed.tools.length !== 10) throw new Error(`session ${i}: expected 10 tools, got ${listed.tools.length}`);
-        return c;
-      } catch (error) {
-        errors.push((error as Error).message);
-        return null;
-      }
-    }),
-  );
-  const started = performance.now();
-  await Promise.all(
-    sessions.map(async (c, i) => {
-      if (!c) return;
-      try {
-        for (let k = 0; k < SESSION_CALLS; k++) {
-          const t0 = performance.now();
-          const result = await c.client.callTool({ name: k % 2 === 0 ? 'grafana_add' : 'alertmanager_add', arguments: { a: i, b: k } });
-          times.push(performance.now() - t0);
-          if (result.isError || (result.structuredContent as { sum?: number } | undefined)?.sum !== i + k) {
-            throw new Error(`session ${i} (${urlOf(i)}), call ${k}: ${JSON.stringify(result).slice(0, 300)}`);
-          }
-        }
-      } catch (error) {
-        errors.push((error as Error).message);
-      } finally {
-        await closeStreamable(c);
-      }
-    }),
-  );
-  return { errors, times, callsPerSecond: (times.length / (performance.now() - started)) * 1000 };
-}
+/** The section-6 load of runtime/bench.ts against `urlOf`: 50 sessions over the ten customers' 10 tools. */
+const load = (urlOf: (i: number) => string) =>
+  sessionLoad({ urlOf, toolOf: (k) => (k % 2 === 0 ? 'grafana_add' : 'alertmanager_add'), expectTools: 10, calls: SESSION_CALLS });
 
 /** The result of a tools/call answered on an event stream or as JSON. */
 function sumOf(text: string): number | undefined {

@@ -40,6 +40,7 @@ import { parseArgs } from 'node:util';
 import { Client as V2Client, StreamableHTTPClientTransport as V2StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { sessionLoad } from '../bench/session-load.ts';
 import { closeStreamable, connectStreamable } from '../test/runtime/fixtures/gateway-clients.ts';
 import { startBlackHole } from '../test/runtime/fixtures/mcp-fixture.ts';
 import { cleanup, customer, postJson, server, startProcess, startRuntime, waitFor, writeConfig } from '../test/runtime/helpers.ts';
@@ -338,50 +339,9 @@ async function main(): Promise<void> {
 
   // 6. 50 concurrent gateway sessions across 10 customers, and the same load sent directly to the servers for scale.
   //    Phase 1: all sessions connect and list at once; phase 2 (once all are up): all call at once.
-  const load = async (urlOf: (i: number) => string, toolOf: (k: number) => string, expectTools: number) => {
-    const errors: string[] = [];
-    const setup: number[] = [];
-    const times: number[] = [];
-    const started = performance.now();
-    const sessions = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => {
-        try {
-          const t0 = performance.now();
-          const c = await connectStreamable(urlOf(i), undefined, `bench-${i}`);
-          const listed = await c.client.listTools();
-          setup.push(performance.now() - t0);
-          if (listed.tools.length !== expectTools) throw new Error(`session ${i}: expected ${expectTools} tools, got ${listed.tools.length}`);
-          return c;
-        } catch (error) {
-          errors.push(error instanceof Error ? error.message : String(error));
-          return null;
-        }
-      }),
-    );
-    const callsStarted = performance.now();
-    await Promise.all(
-      sessions.map(async (c, i) => {
-        if (!c) return;
-        try {
-          for (let k = 0; k < SESSION_CALLS; k++) {
-            const t0 = performance.now();
-            const result = await c.client.callTool({ name: toolOf(k), arguments: { a: i, b: k } });
-            times.push(performance.now() - t0);
-            if (result.isError || (result.structuredContent as { sum?: number } | undefined)?.sum !== i + k) throw new Error(`session ${i}: wrong result from ${toolOf(k)}`);
-          }
-        } catch (error) {
-          errors.push(error instanceof Error ? error.message : String(error));
-        } finally {
-          await closeStreamable(c);
-        }
-      }),
-    );
-    const end = performance.now();
-    return { errors, setup, times, wall: end - started, callsPerSecond: (times.length / (end - callsStarted)) * 1000 };
-  };
   const before = (await runtime.json('/api/customers')).body?.current_id;
-  const viaGw = await load((i) => `${runtime.url}/customers/c${i % 10}/mcp`, (k) => (k % 2 === 0 ? 'grafana_add' : 'alertmanager_add'), 10);
-  const direct50 = await load((i) => (i % 2 === 0 ? fleetA.url : fleetB.url), () => 'add', 5);
+  const viaGw = await sessionLoad({ urlOf: (i) => `${runtime.url}/customers/c${i % 10}/mcp`, toolOf: (k) => (k % 2 === 0 ? 'grafana_add' : 'alertmanager_add'), expectTools: 10, calls: SESSION_CALLS });
+  const direct50 = await sessionLoad({ urlOf: (i) => (i % 2 === 0 ? fleetA.url : fleetB.url), toolOf: () => 'add', expectTools: 5, calls: SESSION_CALLS });
   const after = await runtime.json('/api/customers');
   const line = (r: { errors: string[]; setup: number[]; times: number[]; wall: number }) =>
     `errors ${r.errors.length}${r.errors.length ? ` (${r.errors.slice(0, 3).join('; ')})` : ''}, wall ${ms(r.wall)}; connect+list median ${ms(median(r.setup))}, p99 ${ms(quantile(r.setup, 0.99))}; ${r.times.length} calls median ${ms(median(r.times))}, p99 ${ms(quantile(r.times, 0.99))}`;
