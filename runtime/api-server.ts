@@ -138,6 +138,14 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   let inFlight = 0;
   let allAnswered: (() => void) | undefined;
 
+  /** With an API token set: refuses (401) a request of `/api` or `/metrics` that does not carry it. */
+  const requireApiToken = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!auth || auth.check(req)) return;
+    res.setHeader('www-authenticate', 'Bearer realm="mcpfleet-agent"');
+    req.resume();
+    throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <AGENT_API_TOKEN>)');
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     inFlight++;
@@ -185,21 +193,14 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
       }
       if (path === '/metrics' && metrics) {
         allow(method, ['GET', 'HEAD']);
-        if (auth && !auth.check(req)) {
-          res.setHeader('www-authenticate', 'Bearer realm="mcpfleet-agent"');
-          throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <AGENT_API_TOKEN>)');
-        }
+        requireApiToken(req, res);
         const { text, contentType } = await metrics.scrape();
         res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
         res.end(method === 'HEAD' ? undefined : text);
         return;
       }
       if (path === '/api' || path.startsWith('/api/')) {
-        if (auth && !auth.check(req)) {
-          res.setHeader('www-authenticate', 'Bearer realm="mcpfleet-agent"');
-          req.resume();
-          throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token (Authorization: Bearer <AGENT_API_TOKEN>)');
-        }
+        requireApiToken(req, res);
         return await routeApi(req, res, method, path);
       }
       if (gateway && Gateway.matches(path)) return await gateway.handle(req, res, path);
