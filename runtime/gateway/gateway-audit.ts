@@ -46,7 +46,7 @@ export const MAX_AUDIT_ARGUMENTS = 2_000;
 /** One audited call. */
 export interface AuditRecord {
   customer: string;
-  /** First 8 characters of the gateway session id (enough to correlate, not enough to reuse). */
+  /** 8 characters of the gateway session id (`sessionLabel`: enough to correlate, not enough to reuse). */
   session: string;
   /** `streamable-http` and `sse`: a 2025 session; `stateless`: a 2026-07-28 request. */
   transport: 'streamable-http' | 'sse' | 'stateless';

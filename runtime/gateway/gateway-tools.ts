@@ -18,6 +18,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Redactor } from '../redact.ts';
 import { traceContextFrom, withTraceContext } from '../transport/trace-context.ts';
 import { traced } from '../metrics/tracing.ts';
+import { sessionLabel } from '../sessions/session-seal.ts';
 
 /** Who is calling, for the audit line. */
 export interface CallerInfo {
@@ -132,7 +133,7 @@ export class GatewayTools {
   private async serveCall(name: string, args: Record<string, unknown>, caller: CallerInfo, relay?: CallRelay, input?: ClientInput): Promise<ToolCallAnswer> {
     const { lease, audit, redactor, callDeadlineMs } = this.opts;
     const started = performance.now();
-    const base = { customer: this.customerId, session: caller.session.slice(0, 8), transport: caller.transport, tool: name, arguments: args };
+    const base = { customer: this.customerId, session: sessionLabel(caller.session), transport: caller.transport, tool: name, arguments: args };
     const notFound = `Tool ${name.slice(0, 128)} not found for customer "${this.customerId}"`;
     if (!this.ready) await this.waitReady();
     const found = lease.find(name);

@@ -43,6 +43,7 @@ import { paramHeaderProblem } from './mcp-param-headers.ts';
 import { GatewaySession, toolListSignature } from '../sessions/gateway-session.ts';
 import { visibleMcpTools } from './gateway-tools.ts';
 import { traceContextOf, withTraceContext } from '../transport/trace-context.ts';
+import { sessionLabel } from '../sessions/session-seal.ts';
 import type { SessionSeal } from '../sessions/session-seal.ts';
 import type { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 import { StreamableSessionTransport } from '../sessions/streamable-session-transport.ts';
@@ -433,7 +434,7 @@ export class Gateway {
     if (!problem) return false;
     if (problem.tool !== undefined) {
       // A stateless request has no session: its request id stands in for one, as in its other audit lines.
-      const session = caller.session?.slice(0, 8) ?? String(problem.id ?? '-');
+      const session = caller.session === undefined ? String(problem.id ?? '-') : sessionLabel(caller.session);
       this.audit.record({ customer: caller.customer, session, transport: caller.transport, tool: problem.tool, outcome: 'invalid_arguments', duration_ms: 0 });
     }
     if (problem.id === undefined) {
@@ -642,11 +643,6 @@ interface HttpRefusal {
 }
 
 const SESSION_NOT_FOUND: HttpRefusal = { status: 404, code: -32001, message: 'Session not found' };
-
-/** A session id as logs show it: 8 characters that identify it without being it (past a sealed id's fixed prefix). */
-function sessionLabel(id: string): string {
-  return (id.startsWith('s1.') ? id.slice(3) : id).slice(0, 8);
-}
 
 function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);

@@ -22,6 +22,7 @@ import { catalogResult, GatewayCatalog } from '../gateway/gateway-catalog.ts';
 import { GatewayTools, serveToolCall } from '../gateway/gateway-tools.ts';
 import type { Logger } from '../logger.ts';
 import type { Redactor } from '../redact.ts';
+import { sessionLabel } from './session-seal.ts';
 import type { StreamableSessionTransport } from './streamable-session-transport.ts';
 
 /** The transport a gateway session runs over. */
@@ -197,7 +198,7 @@ export class GatewaySession {
     if (signature === this.listedSignature || signature === this.notifiedSignature) return;
     this.notifiedSignature = signature;
     this.server.sendToolListChanged().catch((error: unknown) => {
-      this.opts.logger.debug('list_changed not delivered', { session: this.id.slice(0, 8), error: this.opts.redactor.reason(String(error)) });
+      this.opts.logger.debug('list_changed not delivered', { session: sessionLabel(this.id), error: this.opts.redactor.reason(String(error)) });
     });
   }
 
@@ -206,7 +207,7 @@ export class GatewaySession {
     if (this.closed) return;
     const send = kind === 'prompts' ? this.server.sendPromptListChanged() : this.server.sendResourceListChanged();
     send.catch((error: unknown) => {
-      this.opts.logger.debug('list_changed not delivered', { session: this.id.slice(0, 8), kind, error: this.opts.redactor.reason(String(error)) });
+      this.opts.logger.debug('list_changed not delivered', { session: sessionLabel(this.id), kind, error: this.opts.redactor.reason(String(error)) });
     });
   }
 
@@ -219,7 +220,7 @@ export class GatewaySession {
   resourceUpdated(uri: string): void {
     if (this.closed || !this.subscriptions.has(uri)) return;
     this.server.sendResourceUpdated({ uri }).catch((error: unknown) => {
-      this.opts.logger.debug('resource update not delivered', { session: this.id.slice(0, 8), error: this.opts.redactor.reason(String(error)) });
+      this.opts.logger.debug('resource update not delivered', { session: sessionLabel(this.id), error: this.opts.redactor.reason(String(error)) });
     });
   }
 

@@ -35,6 +35,11 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HKDF_INFO = 'mcpfleet gateway session v1';
 
+/** A session id as logs and audit lines show it: 8 characters that identify it without being it (past a sealed id's prefix). */
+export function sessionLabel(id: string): string {
+  return (id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id).slice(0, 8);
+}
+
 /** Seals and opens session ids with the current key; opens with the previous one too. */
 export class SessionSeal {
   private readonly keys: Buffer[];
