@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import pc from 'picocolors';
-import { defaultPaths, type FleetPaths, type LoadFleetOptions } from '../fleet/load.ts';
+import type { LoadFleetOptions } from '../fleet/load.ts';
+import { defaultPaths, type FleetPaths } from '../fleet/paths.ts';
 import { formatProblems, type Problem } from '../fleet/problem.ts';
 
 /** Options every fleet command takes: where the repo, customers, config and out/ are. */

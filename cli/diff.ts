@@ -18,7 +18,7 @@ import { parseCli, resolvePaths } from './cli-options.ts';
 const FORMATS = ['text', 'markdown', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = `usage: pnpm diff [--base <git-ref>] [--format text|markdown|json] [--summary-only] [--context N] [--limit N]
+const USAGE = `usage: pnpm diff [--base <git-ref>] [--format text|markdown|json] [--summary-only] [--context N] [--limit N] [--no-cache]
                  [--root DIR] [--customers DIR] [--config FILE] [--out DIR]
 
 Compares what the working tree generates with what the base commit's customers/ and fleet.config.ts generate
@@ -27,6 +27,7 @@ Compares what the working tree generates with what the base commit's customers/ 
   --base REF       git ref to compare with (default: merge base with origin/HEAD or main; HEAD when on main)
   --format FMT     text (default), markdown (a PR comment, at most --limit characters) or json
   --summary-only   leave out the unified diff
+  --no-cache       generate both sides afresh instead of reusing the generation cache (.mcpfleet-cache/)
   --context N      lines of context in the unified diff (default 3)
   --limit N        maximum length of the markdown (default ${MARKDOWN_LIMIT})
 
@@ -36,6 +37,7 @@ const { values } = parseCli({
   base: { type: 'string' },
   format: { type: 'string', default: 'text' },
   'summary-only': { type: 'boolean', default: false },
+  'no-cache': { type: 'boolean', default: false },
   context: { type: 'string', default: '3' },
   limit: { type: 'string', default: String(MARKDOWN_LIMIT) },
   help: { type: 'boolean', default: false },
@@ -62,7 +64,7 @@ if (usageError) {
 }
 
 try {
-  const result = await reviewChange(resolvePaths(values), { ...(values.base !== undefined && { base: values.base }), context });
+  const result = await reviewChange(resolvePaths(values), { ...(values.base !== undefined && { base: values.base }), context, ...(values['no-cache'] && { cache: false }) });
   if (!result.ok) {
     const where = result.side === 'base' ? `at ${result.base.ref} (${result.base.commit.slice(0, 7)})` : 'in the working tree';
     console.error(pc.red(pc.bold(`cannot compare: the fleet ${where} does not validate`)));

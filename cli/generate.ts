@@ -1,69 +1,107 @@
 /**
- * pnpm generate [--check] [--only compose,env] — validates customers/, runs the generators and writes out/.
- * With --check it writes nothing and exits 1 with a diff when out/ is not what generation would write.
+ * pnpm generate [--check] [--only compose,env] [--no-cache] [--watch] — validates customers/, runs the generators and
+ * writes out/. With --check it writes nothing and exits 1 with a diff when out/ is not what generation would write.
+ *
+ * Incremental by default: loaded customer files and each customer's share of the outputs are cached in
+ * .mcpfleet-cache/ (see docs/incremental-generation.md); when nothing that decides the output changed since the last
+ * run and out/ still holds what it wrote, the run ends before loading the fleet. --no-cache runs everything afresh.
  */
 // First, so that the loader thread starts while the rest of this command loads.
 import '../fleet/module-loader/prestart.ts';
-import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
-import { loadFleet } from '../fleet/load.ts';
-import { allServers } from '../fleet/model.ts';
-import { generators } from '../generators/index.ts';
-import { applyPlan, isClean, planOutput, type OutputPlan } from '../output/output-plan.ts';
-import { runGenerators, selectGenerators } from '../output/run-generators.ts';
+import { defaultCache } from '../cache/cache-location.ts';
+import { inputsHash, rememberedRun, rememberRun } from '../output/run-memo.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
 const started = performance.now();
-const { values } = parseCli({ ...loadOption, check: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } });
+const { values } = parseCli({
+  ...loadOption,
+  check: { type: 'boolean', default: false },
+  only: { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+  watch: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+});
 if (values.help) {
-  console.log('usage: pnpm generate [--check] [--only <names>] [--root DIR] [--customers DIR] [--config FILE] [--out DIR] [--load-timeout SECONDS]\n\ngenerators:');
+  const { generators } = await import('../generators/index.ts');
+  console.log(
+    'usage: pnpm generate [--check] [--only <names>] [--no-cache] [--watch] [--root DIR] [--customers DIR] [--config FILE] [--out DIR] [--load-timeout SECONDS]\n\n' +
+      '  --check       write nothing; exit 1 with a diff when out/ is not what customers/ generate\n' +
+      '  --only NAMES  run these generators (comma-separated) and the required ones\n' +
+      '  --no-cache    a full run: load every file and make every output afresh (the cache is left as it is)\n' +
+      '  --watch       generate, then again on every save under customers/ or of the fleet config, until Ctrl-C\n\ngenerators:',
+  );
   for (const g of generators) console.log(`  ${g.name.padEnd(10)} ${g.description}`);
   process.exit(0);
 }
+if (values.watch && values.check) {
+  console.error(pc.red('--watch and --check do not go together: --watch writes out/ on every save'));
+  process.exit(1);
+}
 const paths = resolvePaths(values);
-
-let selected;
-try {
-  selected = selectGenerators(typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-} catch (error) {
-  console.error(pc.red((error as Error).message));
-  process.exit(1);
-}
-
-const result = await loadFleet(paths, resolveLoadOptions(values));
-if (!result.ok) {
-  printProblems(result.problems);
-  process.exit(1);
-}
-const plan = await planOutput(paths.outDir, await runGenerators(result.fleet, selected));
+const only = typeof values.only === 'string' ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const loadOptions = resolveLoadOptions(values);
+const useCache = !values['no-cache'];
 const elapsed = () => `${Math.round(performance.now() - started)} ms`;
-const counts = `${result.fleet.customers.length} customers, ${allServers(result.fleet).length} servers`;
 
-if (values.check) {
-  if (isClean(plan)) {
-    console.log(`${pc.green('✓')} out/ is up to date (${counts}, ${plan.unchanged.length} files, ${elapsed()})`);
-    process.exit(0);
-  }
-  console.error(renderDrift(plan));
-  console.error(pc.red(pc.bold(`✗ out/ differs from what customers/ generate: ${plan.writes.length} to write, ${plan.removals.length} to remove. Run pnpm generate and commit out/.`)));
-  process.exit(1);
+if (values.watch) {
+  const { watchFleet } = await import('./generate-watch.ts');
+  await watchFleet(paths, { only, loadOptions, useCache });
+} else {
+  process.exit(await generateOnce());
 }
 
-await applyPlan(paths.outDir, plan);
-console.log(
-  `${pc.green('✓')} ${counts} → ${plan.writes.length} written, ${plan.unchanged.length} unchanged, ${plan.removals.length} removed (${elapsed()})`,
-);
-for (const file of plan.writes) console.log(`  ${pc.yellow(file.before === null ? 'new    ' : 'changed')} out/${file.path}`);
-for (const file of plan.removals) console.log(`  ${pc.red('removed')} out/${file.path}`);
+/** One run; resolves with the exit code. */
+async function generateOnce(): Promise<number> {
+  const { dir: cacheDir, fingerprint } = defaultCache(paths.root);
+  const inputs = useCache ? inputsHash(paths, JSON.stringify(only ?? null), fingerprint) : undefined;
+  const remembered = inputs && rememberedRun(paths, cacheDir, fingerprint, inputs);
+  if (remembered) {
+    const counts = `${remembered.customers} customers, ${remembered.servers} servers`;
+    console.log(values.check ? `${pc.green('✓')} out/ is up to date (${counts}, unchanged since the last run, ${elapsed()})` : `${pc.green('✓')} ${counts} → nothing changed since the last run (${elapsed()})`);
+    return 0;
+  }
 
-function renderDrift(plan: OutputPlan): string {
-  const patches = [
-    ...plan.writes.map((f) => createTwoFilesPatch(`a/out/${f.path}`, `b/out/${f.path}`, f.before ?? '', f.content, undefined, undefined, { context: 3 })),
-    ...plan.removals.map((f) => createTwoFilesPatch(`a/out/${f.path}`, '/dev/null', f.before, '', undefined, undefined, { context: 3 })),
-  ];
-  return patches
-    .join('\n')
-    .split('\n')
-    .map((line) => (line.startsWith('+') && !line.startsWith('+++') ? pc.green(line) : line.startsWith('-') && !line.startsWith('---') ? pc.red(line) : line))
-    .join('\n');
+  const [{ selectGenerators }, { generateOutputs }, { applyPlan, isClean, planOutput }, { allServers }] = await Promise.all([
+    import('../output/run-generators.ts'),
+    import('../output/generate-run.ts'),
+    import('../output/output-plan.ts'),
+    import('../fleet/model.ts'),
+  ]);
+  let selected;
+  try {
+    selected = selectGenerators(only);
+  } catch (error) {
+    console.error(pc.red((error as Error).message));
+    return 1;
+  }
+  const result = await generateOutputs(paths, { ...loadOptions, generators: selected, ...(!useCache && { cache: false }) });
+  if (!result.ok) {
+    printProblems(result.problems);
+    return 1;
+  }
+  const plan = await planOutput(paths.outDir, result.outputs);
+  const summary = { customers: result.fleet.customers.length, servers: allServers(result.fleet).length };
+  const counts = `${summary.customers} customers, ${summary.servers} servers`;
+  // Only a run whose files are all in out/ now is remembered; the hash of its inputs is taken before it ran.
+  const remember = () => inputs && rememberRun(cacheDir, fingerprint, inputs, plan.produced, summary);
+
+  if (values.check) {
+    if (isClean(plan)) {
+      remember();
+      console.log(`${pc.green('✓')} out/ is up to date (${counts}, ${plan.unchanged.length} files, ${elapsed()})`);
+      return 0;
+    }
+    const { renderDrift } = await import('./render-drift.ts');
+    console.error(renderDrift(plan));
+    console.error(pc.red(pc.bold(`✗ out/ differs from what customers/ generate: ${plan.writes.length} to write, ${plan.removals.length} to remove. Run pnpm generate and commit out/.`)));
+    return 1;
+  }
+
+  await applyPlan(paths.outDir, plan);
+  remember();
+  console.log(`${pc.green('✓')} ${counts} → ${plan.writes.length} written, ${plan.unchanged.length} unchanged, ${plan.removals.length} removed (${elapsed()})`);
+  for (const file of plan.writes) console.log(`  ${pc.yellow(file.before === null ? 'new    ' : 'changed')} out/${file.path}`);
+  for (const file of plan.removals) console.log(`  ${pc.red('removed')} out/${file.path}`);
+  return 0;
 }

@@ -64,7 +64,7 @@ export function buildFleet(input: FleetInput): FleetResult {
     if (RESERVED_IDS.has(source.id)) {
       problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (compose profiles use the type names and "all"; "agent" is the agent runtime's namespace); rename the file` });
     }
-    const parsed = safeParse(customerSchema, source.exported, source.file);
+    const parsed = parseCustomer(source);
     if ('problem' in parsed) problems.push(parsed.problem);
     else if (parsed.success) valid.push({ source, customer: parsed.data });
     else problems.push(...problemsFromZod(source.file, parsed.error, (path, value) => objectKeysAt(customerSchema, path, value), source.exported));
@@ -87,6 +87,21 @@ export function buildFleet(input: FleetInput): FleetResult {
   problems.push(...crossCustomerProblems(customers));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, fleet: { customers, agent: deriveAgent(config), config, ports } };
+}
+
+/**
+ * Validation results by exported value: the module cache hands out the same object for an unchanged file, so a
+ * long-running `generate --watch` validates only the customers that were saved.
+ */
+const validated = new WeakMap<object, ReturnType<typeof customerSchema.safeParse>>();
+
+function parseCustomer(source: CustomerSource): ReturnType<typeof customerSchema.safeParse> | { problem: Problem } {
+  const exported = source.exported;
+  const known = typeof exported === 'object' && exported !== null ? validated.get(exported) : undefined;
+  if (known) return known;
+  const parsed = safeParse(customerSchema, exported, source.file);
+  if (!('problem' in parsed) && typeof exported === 'object' && exported !== null) validated.set(exported, parsed);
+  return parsed;
 }
 
 /**

@@ -5,33 +5,16 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
 import { buildFleet, type CustomerSource, type FleetResult } from './build-fleet.ts';
 import type { PortAllocation } from './ports.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
+import type { CacheLocation } from '../cache/cache-location.ts';
+import { loadModulesCached } from './module-loader/module-cache.ts';
 import type { Problem } from './problem.ts';
-import { secretProblem } from './secret-scan.ts';
+import { secretProblem } from './secret-finding.ts';
 
-/** Where the inputs live; all paths absolute. */
-export interface FleetPaths {
-  /** Repo root: file names in messages are relative to it. */
-  root: string;
-  customersDir: string;
-  configFile: string;
-  outDir: string;
-}
-
-/** The default layout of a repo rooted at `root`. */
-export function defaultPaths(root: string): FleetPaths {
-  return {
-    root,
-    customersDir: path.join(root, 'customers'),
-    configFile: path.join(root, 'fleet.config.ts'),
-    outDir: path.join(root, 'out'),
-  };
-}
-
-/** Port allocation file inside out/: generated, committed, and read back so ports stay stable. */
-export const PORTS_LOCK_FILE = 'ports.lock.json';
+export { defaultPaths, PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
 
 const CUSTOMER_FILE = /\.(ts|mts)$/;
 /** Files that look like a customer in another language: refused, or the customer would silently be missing. */
@@ -41,6 +24,8 @@ const MISNAMED_CUSTOMER_FILE = /\.(js|mjs|cjs|jsx|tsx|cts|json|json5|ya?ml)$/;
 export interface LoadFleetOptions {
   /** Longest a customer file or the fleet config may take to load, ms (default 5 s). */
   loadTimeoutMs?: number;
+  /** Where loaded modules are cached (see module-cache.ts); without it every module is imported. */
+  cache?: CacheLocation;
 }
 
 /** Loads and validates the whole fleet from disk. */
@@ -74,7 +59,9 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     ids.set(id, relative(file));
     files.push({ id, file });
   }
-  const loaded = await loadModules([...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])], { timeoutMs: options.loadTimeoutMs });
+  const modules = [...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])];
+  const loadOptions = { timeoutMs: options.loadTimeoutMs };
+  const loaded = options.cache ? (await loadModulesCached(modules, paths.root, options.cache, loadOptions)).outcomes : await loadModules(modules, loadOptions);
   files.forEach(({ id, file }, i) => {
     const exported = exportedValue(loaded[i]!, relative(file), 'export default defineCustomer({ … })', paths.root);
     if ('problem' in exported) problems.push(exported.problem);

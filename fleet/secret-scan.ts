@@ -6,17 +6,12 @@
  */
 import { lintSource } from '@secretlint/core';
 import { creator as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
-import { formatPath, type Problem } from './problem.ts';
+import { formatPath } from './problem.ts';
+import type { SecretFinding } from './secret-finding.ts';
 
-/** A string that looks like a secret: in which of the scanned values, at which field, and what secretlint took it for. */
-export interface SecretFinding {
-  /** Index of the value in the scanned list. */
-  index: number;
-  /** Field path inside that value, e.g. mcpServers[0].tenant. */
-  path: string;
-  /** The rule and message id, e.g. "slack: SLACK_TOKEN" — never the value. */
-  kind: string;
-}
+export type { SecretFinding } from './secret-finding.ts';
+export { secretProblem } from './secret-finding.ts';
+
 
 const RULES = [
   {
@@ -60,14 +55,6 @@ export async function findSecrets(values: ReadonlyArray<{ index: number; value: 
   return findings;
 }
 
-/** The problem for a finding in `file`. */
-export function secretProblem(file: string, finding: Pick<SecretFinding, 'path' | 'kind'>): Problem {
-  return {
-    file,
-    path: finding.path,
-    message: `holds what looks like a secret (${finding.kind}): a secret never goes in a customer file or the fleet config, it would be written into out/; put it in the credentials env file and name its variable here instead`,
-  };
-}
 
 function kindOf(ruleId: string, messageId: string): string {
   return `${ruleId.replace('@secretlint/secretlint-rule-', '')}: ${messageId}`;

@@ -14,7 +14,7 @@ import {
   balancerConfig,
 } from './agent-balancer.ts';
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_HOWTO, SESSION_SECRET_VARIABLE } from './agent-replicas.ts';
-import { GENERATED_MARKER, type Generator } from './generator.ts';
+import { GENERATED_MARKER, type GeneratedFile, type Generator } from './generator.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
@@ -159,6 +159,45 @@ function agentReplicasOverride(fleet: Fleet): string {
   return `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks: { [network]: { name: network } } })}`;
 }
 
+const COMPOSE_HEADER = [
+  GENERATED_MARKER,
+  `Start one customer: docker compose -f out/${COMPOSE_FILE} --env-file mcp_credentials.env --profile <customer-id> up -d`,
+  `Start everything:   … --profile ${ALL_PROFILE} up -d`,
+  `Agent replicas behind a balancer on the same port: add -f out/${AGENT_REPLICAS_FILE} (see its first lines)`,
+];
+
+function customerNetwork(customer: FleetCustomer): Record<string, unknown> {
+  return { name: customer.network, labels: { 'mcpfleet.customer': customer.id } };
+}
+
+/** The compose files, from the agent's part and each customer's services and network as YAML entries. */
+function composeFiles(fleet: Fleet, parts: ComposePart[]): GeneratedFile[] {
+  const services = indented(toComposeYaml({ [fleet.agent.serviceName]: agentService(fleet) })) + parts.map((part) => part.services).join('');
+  const networks = parts.length === 0 ? ' {}\n' : `\n${parts.map((part) => part.network).join('')}`;
+  return [
+    { path: COMPOSE_FILE, content: `${COMPOSE_HEADER.map((line) => `# ${line}`).join('\n')}\n\nservices:\n${services}networks:${networks}` },
+    { path: AGENT_REPLICAS_FILE, content: agentReplicasOverride(fleet) },
+    { path: BALANCER_CONFIG_FILE, content: balancerConfig(fleet) },
+  ];
+}
+
+/** One customer's entries under `services:` and `networks:`, as YAML text at their place in the file. */
+interface ComposePart {
+  services: string;
+  network: string;
+}
+
+function composePart(customer: FleetCustomer): ComposePart {
+  const services = Object.fromEntries(customer.servers.map((server) => [server.serviceName, service(customer, server)]));
+  return {
+    services: customer.servers.length === 0 ? '' : indented(toComposeYaml(services)),
+    network: indented(toComposeYaml({ [customer.network]: customerNetwork(customer) })),
+  };
+}
+
+/** YAML of a mapping, moved one level in (what it is as the value of a top-level key). */
+const indented = (text: string) => text.replace(/^(?=.)/gm, '  ');
+
 export const composeGenerator: Generator = {
   name: 'compose',
   description: 'Docker Compose file with one service per customer × MCP server',
@@ -167,18 +206,16 @@ export const composeGenerator: Generator = {
     const networks: Record<string, unknown> = {};
     for (const customer of fleet.customers) {
       for (const server of customer.servers) services[server.serviceName] = service(customer, server);
-      networks[customer.network] = { name: customer.network, labels: { 'mcpfleet.customer': customer.id } };
+      networks[customer.network] = customerNetwork(customer);
     }
-    const header = [
-      GENERATED_MARKER,
-      `Start one customer: docker compose -f out/${COMPOSE_FILE} --env-file mcp_credentials.env --profile <customer-id> up -d`,
-      `Start everything:   … --profile ${ALL_PROFILE} up -d`,
-      `Agent replicas behind a balancer on the same port: add -f out/${AGENT_REPLICAS_FILE} (see its first lines)`,
-    ];
     return [
-      { path: COMPOSE_FILE, content: `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks })}` },
+      { path: COMPOSE_FILE, content: `${COMPOSE_HEADER.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks })}` },
       { path: AGENT_REPLICAS_FILE, content: agentReplicasOverride(fleet) },
       { path: BALANCER_CONFIG_FILE, content: balancerConfig(fleet) },
     ];
+  },
+  incremental: {
+    customerParts: (fleet) => fleet.customers.map(composePart),
+    assemble: (fleet, parts) => composeFiles(fleet, parts as ComposePart[]),
   },
 };

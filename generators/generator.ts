@@ -2,7 +2,7 @@
  * The contract every output implements: a pure function from the validated fleet to files in memory.
  * No file system, no clock, no environment — that is what makes --check, diff and benchmarks cheap.
  */
-import type { Fleet } from '../fleet/model.ts';
+import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 
 /** One output file, path relative to out/. */
 export interface GeneratedFile {
@@ -23,6 +23,36 @@ export interface Generator {
    * `pnpm generate` prefers it; `generate` stays the synchronous reference it must equal byte for byte.
    */
   generateInParallel?(fleet: Fleet): Promise<GeneratedFile[]>;
+  /**
+   * Optional: the same files split by customer, so that an incremental run (output/incremental-run.ts) makes only the
+   * parts of customers that changed and takes the others from its cache.
+   */
+  incremental?: IncrementalGeneration;
+}
+
+/**
+ * A generator's output as one part per customer plus an assembly. `assemble(fleet, parts)` must equal `generate(fleet)`
+ * byte for byte when `parts` are the fleet's customers' parts in fleet order (the property test of incremental runs
+ * holds every built-in generator to it).
+ */
+export interface IncrementalGeneration<Part = unknown> {
+  /**
+   * The parts of every customer of `fleet`, in its order. A part may depend on its customer and on the fleet-wide
+   * settings (`config`, `agent`) only, never on other customers, and must be plain data (it is cached by structured
+   * serialization). May spread the work over threads.
+   */
+  customerParts(fleet: Fleet): Part[] | Promise<Part[]>;
+  /** The generator's files from the whole fleet and its customers' parts in fleet order. */
+  assemble(fleet: Fleet, parts: Part[]): GeneratedFile[];
+}
+
+/** What one customer's part is keyed by besides the customer itself: the fleet-wide settings. */
+export type FleetSettings = Pick<Fleet, 'config' | 'agent'>;
+
+/** `fleet` narrowed to some of its customers, as `customerParts` of an incremental run sees it. */
+export function fleetOf(fleet: Fleet, customers: FleetCustomer[]): Fleet {
+  const keys = new Set(customers.flatMap((customer) => customer.servers.map((server) => server.key)));
+  return { ...fleet, customers, ports: Object.fromEntries(Object.entries(fleet.ports).filter(([key]) => keys.has(key))) };
 }
 
 /** The marker at the top of every generated file that can carry a comment. */

@@ -3,8 +3,8 @@
  * atomically, or compared for `--check`. A manifest lists what each generator wrote, so files a
  * generator no longer produces are removed, and nothing else in out/ is touched.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compare } from '../fleet/compare.ts';
 import { GENERATED_MARKER, type GeneratedFile } from '../generators/generator.ts';
@@ -18,12 +18,17 @@ export interface OutputPlan {
   /** Files whose content is new or changed, with the content on disk (null when absent). */
   writes: Array<GeneratedFile & { before: string | null }>;
   unchanged: string[];
+  /** Every file the run produced (the generators' and the manifest), whether it changes or not. */
+  produced: GeneratedFile[];
   /** Files a previous run generated that no generator produces now. */
   removals: Array<{ path: string; before: string }>;
 }
 
-/** Plans the changes for the output of the generators that ran (`outputs`, by generator name). */
-export async function planOutput(outDir: string, outputs: Map<string, GeneratedFile[]>): Promise<OutputPlan> {
+/**
+ * Plans the changes for the output of the generators that ran (`outputs`, by generator name). `known` holds files of
+ * out/ whose content the caller knows (what it wrote last, in `generate --watch`); they are not read again.
+ */
+export async function planOutput(outDir: string, outputs: Map<string, GeneratedFile[]>, known?: ReadonlyMap<string, string>): Promise<OutputPlan> {
   const previous = await readManifest(outDir);
   const manifest: Manifest = { ...previous };
   for (const [name, files] of outputs) manifest[name] = files.map((f) => f.path).sort(compare);
@@ -32,10 +37,10 @@ export async function planOutput(outDir: string, outputs: Map<string, GeneratedF
   const files = [...outputs.values()].flat();
   files.push({ path: MANIFEST_FILE, content: `${JSON.stringify({ $comment: GENERATED_MARKER, files: sortedManifest }, null, 2)}\n` });
 
-  const plan: OutputPlan = { writes: [], unchanged: [], removals: [] };
+  const plan: OutputPlan = { writes: [], unchanged: [], produced: files, removals: [] };
   for (const file of files) {
     assertInside(outDir, file.path);
-    const before = await readIfExists(path.join(outDir, file.path));
+    const before = known?.get(file.path) ?? (await readIfExists(path.join(outDir, file.path)));
     if (before === file.content) plan.unchanged.push(file.path);
     else plan.writes.push({ ...file, before });
   }
@@ -88,8 +93,14 @@ async function readManifest(outDir: string): Promise<Manifest> {
   }
 }
 
+/** Synchronous: out/ holds thousands of small files, and a thread-pool round trip for each costs more than the read. */
 async function readIfExists(file: string): Promise<string | null> {
-  return existsSync(file) ? readFile(file, 'utf8') : null;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 function assertInside(outDir: string, relative: string): void {

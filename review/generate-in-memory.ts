@@ -3,12 +3,13 @@
  * files out/ would hold (including the manifest), in memory.
  */
 import path from 'node:path';
-import { loadFleet, type FleetPaths } from '../fleet/load.ts';
+import type { CacheLocation } from '../cache/cache-location.ts';
+import type { FleetPaths } from '../fleet/paths.ts';
 import type { Fleet } from '../fleet/model.ts';
 import type { Problem } from '../fleet/problem.ts';
 import { generators, type Generator } from '../generators/index.ts';
 import { planOutput } from '../output/output-plan.ts';
-import { runGenerators } from '../output/run-generators.ts';
+import { generateOutputs } from '../output/generate-run.ts';
 
 /** Output name of the manifest, which the output layer writes beside the generators' files. */
 export const MANIFEST_OUTPUT = 'manifest';
@@ -25,14 +26,14 @@ export interface GeneratedFleet {
 export type GenerateResult = { ok: true; generated: GeneratedFleet } | { ok: false; problems: Problem[] };
 
 /**
- * Loads the fleet at `paths` and generates all of out/ in memory. `scratch` is a folder of the caller's that
+ * Loads the fleet at `paths` and generates all of out/ in memory (incrementally when given a `cache`). `scratch` is a folder of the caller's that
  * must not contain `no-out/`: the output plan is made against that absent folder so every file, including
  * generated-files.json, comes back with its full content, exactly as the writer would produce it.
  */
-export async function generateInMemory(paths: FleetPaths, scratch: string, registry: Generator[] = generators): Promise<GenerateResult> {
-  const loaded = await loadFleet(paths);
+export async function generateInMemory(paths: FleetPaths, scratch: string, registry: Generator[] = generators, cache: CacheLocation | false = false): Promise<GenerateResult> {
+  const loaded = await generateOutputs(paths, { generators: registry, cache });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
-  const outputs = await runGenerators(loaded.fleet, registry);
+  const { outputs } = loaded;
   const plan = await planOutput(path.join(scratch, 'no-out'), outputs);
   const outputOf = new Map<string, string>();
   for (const [name, files] of outputs) for (const file of files) outputOf.set(file.path, name);

@@ -5,7 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FleetPaths } from '../fleet/load.ts';
+import { defaultCache, type CacheLocation } from '../cache/cache-location.ts';
+import type { FleetPaths } from '../fleet/paths.ts';
+import { generators } from '../generators/index.ts';
 import type { Problem } from '../fleet/problem.ts';
 import { materializeBaseInputs } from './base-inputs.ts';
 import { resolveBase, type BaseRef } from './base-ref.ts';
@@ -27,6 +29,8 @@ export interface ReviewOptions {
   base?: string;
   /** Context lines of the unified diff. */
   context?: number;
+  /** The generation cache both sides use (default: the working tree's, see cache-location.ts); `false` for none. */
+  cache?: CacheLocation | false;
 }
 
 /**
@@ -39,9 +43,11 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
   const scratch = await mkdtemp(path.join(tmpdir(), 'mcpfleet-diff-'));
   try {
     const baseInputs = await materializeBaseInputs(paths, base.commit, path.join(scratch, 'base'));
-    const before = await generateInMemory(baseInputs, scratch);
+    // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the head.
+    const cache = options.cache ?? defaultCache(paths.root);
+    const before = await generateInMemory(baseInputs, scratch, generators, cache);
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
-    const after = await generateInMemory(paths, scratch);
+    const after = await generateInMemory(paths, scratch, generators, cache);
     if (!after.ok) return { ok: false, side: 'working tree', base, problems: after.problems };
     const diff = diffFleets(before.generated, after.generated);
     return { ok: true, review: { base, diff, patches: unifiedDiff(diff.files, options.context) } };

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fromTransferable } from '../exported-value.ts';
-import type { SecretFinding } from '../secret-scan.ts';
+import type { SecretFinding } from '../secret-finding.ts';
 import type { LoaderJob, LoaderMessage } from './worker.ts';
 
 /** Default time a module may take to load. */
@@ -61,6 +61,13 @@ export function prestartLoader(maxHeapMb = DEFAULT_MAX_HEAP_MB): void {
   // Until it has a job, the thread must not keep a process alive that ends without loading anything.
   worker.unref();
   prestarted = { worker, ready };
+}
+
+/** Stops the prestarted thread when no load needs it (every module came from the cache), so it holds nothing open. */
+export function discardPrestartedLoader(): void {
+  const unused = prestarted;
+  prestarted = undefined;
+  if (unused) void unused.worker.terminate();
 }
 
 function newWorker(job: LoaderJob | undefined, maxHeapMb: number): Worker {

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { toTransferable } from '../exported-value.ts';
-import type { SecretFinding } from '../secret-scan.ts';
+import type { SecretFinding } from '../secret-finding.ts';
 
 /** What the main thread asks for. */
 export interface LoaderJob {

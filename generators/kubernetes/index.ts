@@ -58,4 +58,8 @@ export const kubernetesGenerator: Generator = {
   description: 'Kubernetes manifests (kustomize): a namespace per customer with its servers, the agent ConfigMap',
   generate: kubernetesFiles,
   generateInParallel: (fleet) => kubernetesFilesInParallel(fleet),
+  incremental: {
+    customerParts: (fleet) => customerFilesInParallel(fleet),
+    assemble: (fleet, parts) => assemble(fleet, parts as GeneratedFile[]),
+  },
 };

@@ -12,14 +12,20 @@ import { renderStack } from './render.ts';
 export { AGENT_CONFIG_DIGEST_VARIABLE, AGENT_STACK_FILE, agentStackName, customerStackFile, customerStackName, secretName, SWARM_DIR } from './names.ts';
 
 export function swarmFiles(fleet: Fleet): GeneratedFile[] {
-  return [
-    { path: AGENT_STACK_FILE, content: renderStack(agentAbout(fleet), agentStack(fleet)) },
-    ...fleet.customers.map((customer) => ({ path: customerStackFile(customer), content: renderStack(customerAbout(customer), customerStack(customer, fleet)) })),
-  ];
+  return [agentStackFile(fleet), ...customerStackFiles(fleet)];
 }
+
+const agentStackFile = (fleet: Fleet): GeneratedFile => ({ path: AGENT_STACK_FILE, content: renderStack(agentAbout(fleet), agentStack(fleet)) });
+
+const customerStackFiles = (fleet: Fleet): GeneratedFile[] =>
+  fleet.customers.map((customer) => ({ path: customerStackFile(customer), content: renderStack(customerAbout(customer), customerStack(customer, fleet)) }));
 
 export const swarmGenerator: Generator = {
   name: 'swarm',
   description: 'Docker Swarm stack files: one per customer (own overlay network, secrets) and one for the agent',
   generate: swarmFiles,
+  incremental: {
+    customerParts: customerStackFiles,
+    assemble: (fleet, parts) => [agentStackFile(fleet), ...(parts as GeneratedFile[])],
+  },
 };

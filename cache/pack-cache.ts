@@ -1,0 +1,80 @@
+/**
+ * One cache pack as this process uses it: the entries the file held when first read, plus those this process used or
+ * made. Saving writes the used ones (entries nobody asked for in this process are dropped, so the file does not grow
+ * without end). Values are kept deserialized in memory, so a long-running process (`generate --watch`) pays for
+ * each entry once; a value handed out must be treated as read-only.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { readPack, writePack } from './pack-file.ts';
+
+const open = new Map<string, PackCache<unknown>>();
+let deferred = false;
+
+export class PackCache<V> {
+  private readonly stored: Map<string, Buffer>;
+  private readonly used = new Map<string, Buffer>();
+  private readonly values = new Map<string, V>();
+  private dirty = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly fingerprint: string,
+  ) {
+    this.stored = readPack<Buffer>(file, fingerprint);
+  }
+
+  /** The pack at `file` under `fingerprint`, shared by every caller in this process. */
+  static at<V>(file: string, fingerprint: string): PackCache<V> {
+    const id = `${file}\0${fingerprint}`;
+    let pack = open.get(id);
+    if (!pack) open.set(id, (pack = new PackCache<unknown>(file, fingerprint)));
+    return pack as PackCache<V>;
+  }
+
+  get(key: string): V | undefined {
+    const known = this.values.get(key);
+    if (known !== undefined) return known;
+    const bytes = this.used.get(key) ?? this.stored.get(key);
+    if (!bytes) return undefined;
+    try {
+      const value = deserialize(bytes) as V;
+      this.used.set(key, bytes);
+      this.values.set(key, value);
+      return value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  set(key: string, value: V): void {
+    this.used.set(key, serialize(value));
+    this.values.set(key, value);
+    this.dirty = true;
+  }
+
+  /** Writes the pack if this process added to it (later, when writes are deferred). */
+  save(): void {
+    if (!this.dirty || deferred) return;
+    writePack(this.file, this.fingerprint, this.used);
+    this.dirty = false;
+  }
+
+  private flush(): void {
+    if (!this.dirty) return;
+    writePack(this.file, this.fingerprint, this.used);
+    this.dirty = false;
+  }
+
+  /**
+   * From now on `save()` only marks packs; {@link flushPackCaches} writes them. For `--watch`, where a save every few
+   * seconds would otherwise rewrite megabytes per keystroke-save.
+   */
+  static deferWrites(): void {
+    deferred = true;
+  }
+
+  /** Writes every pack this process changed. */
+  static flushAll(): void {
+    for (const pack of open.values()) pack.flush();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Loading with a cache: a module whose key (module-key.ts) is in the cache is not imported again; its export and
+ * secret findings come from the cache. Only modules that loaded cleanly are kept, and only values that structured
+ * serialization carries (a module exporting a function is loaded every time: it fails validation anyway).
+ *
+ * The entries used in this process are kept across calls and written back together (pack-cache.ts), so `pnpm diff`,
+ * which loads two fleets in one process, keeps both sides' entries.
+ */
+import path from 'node:path';
+import type { CacheLocation } from '../../cache/cache-location.ts';
+import { PackCache } from '../../cache/pack-cache.ts';
+import { discardPrestartedLoader, loadModules, type LoadOptions, type ModuleOutcome } from './load-modules.ts';
+import { moduleKeys } from './module-key.ts';
+
+
+type LoadedOutcome = Extract<ModuleOutcome, { ok: true }>;
+
+/** What `loadModules` returns for `files`, importing only those the cache does not hold. */
+export async function loadModulesCached(files: readonly string[], root: string, cache: CacheLocation, options: LoadOptions = {}): Promise<{ outcomes: ModuleOutcome[]; loaded: number }> {
+  const pack = PackCache.at<LoadedOutcome>(path.join(cache.dir, 'modules.pack'), cache.fingerprint);
+  const keys = moduleKeys(files, root);
+  const outcomes: Array<ModuleOutcome | undefined> = keys.map((key) => (key === undefined ? undefined : pack.get(key)));
+  const missing = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
+  if (missing.length === 0) {
+    discardPrestartedLoader();
+    return { outcomes: outcomes as ModuleOutcome[], loaded: 0 };
+  }
+  const loaded = await loadModules(
+    missing.map(({ file }) => file),
+    options,
+  );
+  missing.forEach(({ index }, i) => {
+    const outcome = loaded[i]!;
+    outcomes[index] = outcome;
+    const key = keys[index];
+    // A stand-in (for a function, a class instance, …) would not come back as itself: such a module is not kept.
+    if (key !== undefined && outcome.ok && isPlainData(outcome.value)) pack.set(key, outcome);
+  });
+  pack.save();
+  return { outcomes: outcomes as ModuleOutcome[], loaded: missing.length };
+}
+
+/** True when `value` is made of what structured serialization brings back unchanged: plain objects, arrays and primitives. */
+function isPlainData(value: unknown, seen = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
+  if (seen.has(value)) return true;
+  seen.add(value);
+  if (Array.isArray(value)) return value.every((item) => isPlainData(item, seen));
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(value).every((item) => isPlainData(item, seen));
+}

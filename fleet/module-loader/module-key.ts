@@ -1,0 +1,103 @@
+/**
+ * The cache key of a customer or fleet-config module: a hash of its path, its content and the content of every local
+ * file it imports (recursively). Imports of the generation code itself (schema/, mcp-types/, …) and of packages are
+ * covered by the code fingerprint instead. A module whose imports cannot be known statically — `import(name)` or
+ * `require(name)` of a computed name, or a relative import that does not resolve — has no key and is always loaded.
+ */
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { GENERATION_CODE_DIRS, hashOf, TOOL_ROOT } from '../../cache/code-fingerprint.ts';
+
+/** Static `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')` with a literal name. */
+const STATIC_SPECIFIERS = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*[,)]/g];
+/** An import or require whose name is computed: what it loads cannot be read from the text. */
+const COMPUTED_IMPORT = /\b(?:import|require)\s*\(\s*(?!['"][^'"]*['"]\s*[,)])/;
+/** How deep local imports are followed before the module counts as unknowable. */
+const MAX_DEPTH = 16;
+
+let codeRootsMemo: string[] | undefined;
+/** The real paths of the generation code's folders: imports into them are covered by the code fingerprint. */
+const codeRoots = () => (codeRootsMemo ??= GENERATION_CODE_DIRS.map((dir) => path.join(realpathOrSelf(TOOL_ROOT), dir) + path.sep));
+
+/**
+ * The keys of `files` (absolute), each undefined when that module must be loaded every time. `root` is the fleet's
+ * root. Local modules that several files import are read and hashed once per call.
+ */
+export function moduleKeys(files: readonly string[], root: string): Array<string | undefined> {
+  const dependencies = new Map<string, string | undefined>();
+  return files.map((file) => keyOf(file, root, 0, new Set(), dependencies));
+}
+
+/** The key of one module; see {@link moduleKeys}. */
+export function moduleKey(file: string, root: string): string | undefined {
+  return moduleKeys([file], root)[0];
+}
+
+function keyOf(file: string, root: string, depth: number, inProgress: Set<string>, dependencies: Map<string, string | undefined>): string | undefined {
+  const real = realpathOrSelf(file);
+  if (depth > 0 && dependencies.has(real)) return dependencies.get(real);
+  // An import cycle back to a module being keyed: that module's content is already part of the key.
+  if (inProgress.has(real)) return hashOf('cycle', path.relative(root, file));
+  if (depth > MAX_DEPTH) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(real, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (COMPUTED_IMPORT.test(text)) return undefined;
+  inProgress.add(real);
+  const parts = [path.relative(root, file), text];
+  let known = true;
+  for (const specifier of specifiersOf(text)) {
+    if (!specifier.startsWith('.') && !specifier.startsWith('/')) continue; // a package or node: builtin
+    const resolved = resolveLocal(path.dirname(file), specifier);
+    const child = resolved && (codeRoots().some((codeRoot) => realpathOrSelf(resolved).startsWith(codeRoot)) ? 'code' : keyOf(resolved, root, depth + 1, inProgress, dependencies));
+    if (!child) {
+      known = false;
+      break;
+    }
+    parts.push(specifier, child);
+  }
+  inProgress.delete(real);
+  const key = known ? hashOf(...parts) : undefined;
+  if (depth > 0) dependencies.set(real, key);
+  return key;
+}
+
+function specifiersOf(text: string): string[] {
+  const found = new Set<string>();
+  for (const pattern of STATIC_SPECIFIERS) for (const match of text.matchAll(pattern)) found.add(match[1]!);
+  return [...found].sort();
+}
+
+/** The file a relative import names, as tsx resolves it (extensionless, `.js` for `.ts`, a folder's index). */
+function resolveLocal(fromDir: string, specifier: string): string | undefined {
+  const memoKey = `${fromDir}\0${specifier}`;
+  if (!resolutions.has(memoKey)) resolutions.set(memoKey, resolveUncached(fromDir, specifier));
+  return resolutions.get(memoKey);
+}
+
+const resolutions = new Map<string, string | undefined>();
+
+function resolveUncached(fromDir: string, specifier: string): string | undefined {
+  const base = path.resolve(fromDir, specifier);
+  const candidates = [base, `${base}.ts`, `${base}.mts`, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), path.join(base, 'index.ts')];
+  return candidates.find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
+}
+
+/** Real paths by path: a thousand customer files import the same few modules. */
+const realpaths = new Map<string, string>();
+
+function realpathOrSelf(file: string): string {
+  let real = realpaths.get(file);
+  if (real === undefined) {
+    try {
+      real = realpathSync.native(file);
+    } catch {
+      real = file;
+    }
+    realpaths.set(file, real);
+  }
+  return real;
+}

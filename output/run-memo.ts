@@ -1,0 +1,76 @@
+/**
+ * The last good run, remembered: a hash of all its inputs (every entry of the customers folder with its module key,
+ * the fleet config's, the ports lock, the layout, the generator selection, the code fingerprint) and the hash of
+ * every file it left in out/. When a run's inputs hash the same and out/ still holds exactly those files, the run
+ * would produce what is there: `pnpm generate` has nothing to do and `--check` passes, without loading the fleet or
+ * any generator. Light on purpose: it is read before the CLI imports anything heavy.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { hashOf } from '../cache/code-fingerprint.ts';
+import { readPack, writePack } from '../cache/pack-file.ts';
+import { moduleKeys } from '../fleet/module-loader/module-key.ts';
+import { PORTS_LOCK_FILE, type FleetPaths } from '../fleet/paths.ts';
+
+const MEMO_FILE = 'last-run.pack';
+const MODULE_FILE = /\.(ts|mts)$/;
+
+/** What a remembered run produced, for the summary line. */
+export interface RunSummary {
+  customers: number;
+  servers: number;
+}
+
+interface Remembered {
+  inputs: string;
+  files: Array<[path: string, hash: string]>;
+  summary: RunSummary;
+}
+
+/** The hash of a run's inputs, or undefined when one of them cannot be keyed (then nothing is remembered). */
+export function inputsHash(paths: FleetPaths, selection: string, fingerprint: string): string | undefined {
+  const parts: string[] = [fingerprint, selection, ...[paths.customersDir, paths.configFile, paths.outDir].map((p) => path.relative(paths.root, p))];
+  let entries: string[];
+  try {
+    entries = readdirSync(paths.customersDir).sort();
+  } catch {
+    return undefined;
+  }
+  const modules = entries.filter((name) => MODULE_FILE.test(name));
+  const keys = moduleKeys([...modules.map((name) => path.join(paths.customersDir, name)), paths.configFile], paths.root);
+  const keyByName = new Map(modules.map((name, index) => [name, keys[index]]));
+  for (const name of entries) {
+    const key = keyByName.has(name) ? keyByName.get(name) : contentOf(path.join(paths.customersDir, name));
+    if (key === undefined) return undefined;
+    parts.push(name, key);
+  }
+  const configKey = keys[modules.length] ?? contentOf(paths.configFile) ?? 'absent';
+  parts.push(configKey, contentOf(path.join(paths.outDir, PORTS_LOCK_FILE)) ?? 'absent');
+  return hashOf(...parts);
+}
+
+/** The summary of the remembered run when its inputs were `inputs` and out/ holds exactly what it wrote. */
+export function rememberedRun(paths: FleetPaths, cacheDir: string, fingerprint: string, inputs: string): RunSummary | undefined {
+  const memo = readPack<Remembered>(path.join(cacheDir, MEMO_FILE), fingerprint).get('run');
+  if (!memo || memo.inputs !== inputs) return undefined;
+  for (const [file, hash] of memo.files) {
+    const content = contentOf(path.join(paths.outDir, file), false);
+    if (content === undefined || hashOf(content) !== hash) return undefined;
+  }
+  return memo.summary;
+}
+
+/** Remembers a run whose inputs were `inputs` and which left `files` (path relative to out/, content) in out/. */
+export function rememberRun(cacheDir: string, fingerprint: string, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
+  const memo: Remembered = { inputs, files: files.map((file) => [file.path, hashOf(file.content)]), summary };
+  writePack(path.join(cacheDir, MEMO_FILE), fingerprint, new Map([['run', memo]]));
+}
+
+function contentOf(file: string, hashed = true): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return hashed ? hashOf(text) : text;
+  } catch {
+    return undefined;
+  }
+}
