@@ -80,7 +80,7 @@ async function generateOnce(): Promise<number> {
     printProblems(result.problems);
     return 1;
   }
-  const plan = await planOutput(paths.outDir, result.outputs);
+  const plan = await planOutput(paths.outDir, result.outputs, result.readFromOut);
   const summary = { customers: result.fleet.customers.length, servers: allServers(result.fleet).length };
   const counts = `${summary.customers} customers, ${summary.servers} servers`;
   // Only a run whose files are all in out/ now is remembered; the hash of its inputs is taken before it ran.

@@ -44,10 +44,12 @@ export interface IncrementalGeneration<Part = unknown> {
   customerParts(fleet: Fleet): Part[] | Promise<Part[]>;
   /** The generator's files from the whole fleet and its customers' parts in fleet order. */
   assemble(fleet: Fleet, parts: Part[]): GeneratedFile[];
+  /**
+   * Set when each part is a whole file that `assemble` writes unchanged at `${filePrefix}${part.path}` under out/: the
+   * cache then keeps only the file's hash and takes the content from out/ when it still matches.
+   */
+  partsAreFiles?: { filePrefix: string };
 }
-
-/** What one customer's part is keyed by besides the customer itself: the fleet-wide settings. */
-export type FleetSettings = Pick<Fleet, 'config' | 'agent'>;
 
 /** `fleet` narrowed to some of its customers, as `customerParts` of an incremental run sees it. */
 export function fleetOf(fleet: Fleet, customers: FleetCustomer[]): Fleet {

@@ -2,7 +2,7 @@
  * out/ports.lock.json: the host port of every server. Read back on the next run so that a port,
  * once given, stays with its server whatever customers come and go.
  */
-import { PORTS_LOCK_FILE } from '../fleet/load.ts';
+import { PORTS_LOCK_FILE } from '../fleet/paths.ts';
 import { GENERATED_MARKER, type Generator } from './generator.ts';
 import { toJson } from './runtime-config.ts';
 

@@ -20,10 +20,19 @@ export interface GenerateOptions {
   loadTimeoutMs?: number;
   /** Where loaded modules and customer parts are cached; `false` for a full run (`--no-cache`). Default: {@link defaultCache}. */
   cache?: CacheLocation | false;
+  /** The out/ folder whose files may hold cached whole-file parts (default: the fleet's own). */
+  filesDir?: string;
 }
 
 export type GenerateRun =
-  | { ok: true; fleet: Fleet; outputs: Map<string, GeneratedFile[]>; stats?: IncrementalStats }
+  | {
+      ok: true;
+      fleet: Fleet;
+      outputs: Map<string, GeneratedFile[]>;
+      stats?: IncrementalStats;
+      /** Files of out/ the run read and found current (path relative to out/): planning need not read them again. */
+      readFromOut?: Map<string, string>;
+    }
   | { ok: false; problems: Problem[] };
 
 /** Loads the fleet at `paths` and generates its files in memory, by generator name in registry order. */
@@ -33,6 +42,6 @@ export async function generateOutputs(paths: FleetPaths, options: GenerateOption
   const loaded = await loadFleet(paths, { ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }), ...(cache && { cache }) });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   if (!cache) return { ok: true, fleet: loaded.fleet, outputs: await runGenerators(loaded.fleet, selected) };
-  const { outputs, stats } = await runGeneratorsIncremental(loaded.fleet, selected, cache);
-  return { ok: true, fleet: loaded.fleet, outputs, stats };
+  const { outputs, stats, readFromOut } = await runGeneratorsIncremental(loaded.fleet, selected, cache, options.filesDir ?? paths.outDir);
+  return { ok: true, fleet: loaded.fleet, outputs, stats, readFromOut };
 }

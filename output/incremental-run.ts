@@ -2,8 +2,10 @@
  * Running the generators with a cache of customer parts: a generator that splits its output by customer
  * (`Generator.incremental`) makes parts only for customers whose part is not cached under the same key — the
  * customer's derived model and the fleet-wide settings, in a pack made under the same code fingerprint — and
- * assembles its files from all parts. Other generators run whole, as without a cache.
+ * assembles its files from all parts. A part that is a whole file (a customer's Kubernetes or Swarm file) is kept as
+ * the hash of its content and read back from out/ while out/ still holds it. Other generators run whole.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
@@ -23,8 +25,14 @@ export interface IncrementalStats {
  * The files of each selected generator (by name, in registry order), as `runGenerators` makes them, with the parts of
  * incremental generators taken from `cache` where it holds them.
  */
-export async function runGeneratorsIncremental(fleet: Fleet, selected: Generator[], cache: CacheLocation): Promise<{ outputs: Map<string, GeneratedFile[]>; stats: IncrementalStats }> {
+export async function runGeneratorsIncremental(
+  fleet: Fleet,
+  selected: Generator[],
+  cache: CacheLocation,
+  filesDir: string,
+): Promise<{ outputs: Map<string, GeneratedFile[]>; stats: IncrementalStats; readFromOut: Map<string, string> }> {
   const stats: IncrementalStats = { reused: 0, made: 0 };
+  const store: PartStore = { cache, filesDir, readFromOut: new Map() };
   const whole = selected.filter((g) => !g.incremental);
   const pending = new Map(whole.flatMap((g) => (g.generateInParallel ? [[g.name, g.generateInParallel(fleet)] as const] : [])));
   for (const promise of pending.values()) promise.catch(() => {});
@@ -32,17 +40,55 @@ export async function runGeneratorsIncremental(fleet: Fleet, selected: Generator
   // A customer's part is keyed by its derived model and the fleet-wide settings; the pack is the generator's own.
   const settings = hashOf(JSON.stringify({ config: fleet.config, agent: fleet.agent }));
   const keys = fleet.customers.map((customer) => hashOf(settings, JSON.stringify(customer)));
-  for (const g of selected) if (g.incremental) split.set(g.name, filesFromParts(g.name, g.incremental, fleet, keys, cache, stats));
+  for (const g of selected) if (g.incremental) split.set(g.name, filesFromParts(g.name, g.incremental, fleet, keys, store, stats));
   for (const promise of split.values()) promise.catch(() => {});
   const synchronous = new Map(whole.filter((g) => !pending.has(g.name)).map((g) => [g.name, g.generate(fleet)]));
   const outputs = new Map<string, GeneratedFile[]>();
   for (const g of selected) outputs.set(g.name, synchronous.get(g.name) ?? (await (pending.get(g.name) ?? split.get(g.name))!));
-  return { outputs, stats };
+  return { outputs, stats, readFromOut: store.readFromOut };
 }
 
-async function filesFromParts(name: string, generation: IncrementalGeneration, fleet: Fleet, keys: string[], cache: CacheLocation, stats: IncrementalStats): Promise<GeneratedFile[]> {
-  const pack = PackCache.at<unknown>(path.join(cache.dir, `parts-${name}.pack`), cache.fingerprint);
-  const parts: unknown[] = keys.map((key) => pack.get(key));
+/** Where parts are kept: the cache, and for whole-file parts the out/ folder whose files may still hold them. */
+interface PartStore {
+  cache: CacheLocation;
+  /** The out/ folder a file part is looked up in (the working tree's, for both sides of `pnpm diff`). */
+  filesDir: string;
+  /** Files of `filesDir` read (and found current) in this run, by path relative to it: the plan need not read them again. */
+  readFromOut: Map<string, string>;
+}
+
+/** A whole-file part as the cache keeps it: where it is written and the hash of its content. */
+interface FileRef {
+  path: string;
+  hash: string;
+}
+
+/** Whole-file parts read from out/ in this process, by generator and key (for `--watch`, which runs again and again). */
+const fileParts = new Map<string, GeneratedFile>();
+
+async function filesFromParts(name: string, generation: IncrementalGeneration, fleet: Fleet, keys: string[], store: PartStore, stats: IncrementalStats): Promise<GeneratedFile[]> {
+  const pack = PackCache.at<unknown>(path.join(store.cache.dir, `parts-${name}.pack`), store.cache.fingerprint);
+  const asFiles = generation.partsAreFiles;
+  const partOf = (key: string): unknown => {
+    const stored = pack.get(key);
+    if (!asFiles || stored === undefined) return stored;
+    const known = fileParts.get(`${name}\0${key}`);
+    if (known) return known;
+    const ref = stored as FileRef;
+    const outPath = `${asFiles.filePrefix}${ref.path}`;
+    let content: string;
+    try {
+      content = readFileSync(path.join(store.filesDir, outPath), 'utf8');
+    } catch {
+      return undefined;
+    }
+    if (hashOf(content) !== ref.hash) return undefined;
+    store.readFromOut.set(outPath, content);
+    const part = { path: ref.path, content };
+    fileParts.set(`${name}\0${key}`, part);
+    return part;
+  };
+  const parts: unknown[] = keys.map(partOf);
   const missing = fleet.customers.filter((_, index) => parts[index] === undefined);
   stats.reused += fleet.customers.length - missing.length;
   stats.made += missing.length;
@@ -51,8 +97,13 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
     let next = 0;
     parts.forEach((part, index) => {
       if (part !== undefined) return;
-      parts[index] = made[next++];
-      pack.set(keys[index]!, parts[index]);
+      const key = keys[index]!;
+      const madePart = made[next++];
+      parts[index] = madePart;
+      if (!asFiles) return pack.set(key, madePart);
+      const file = madePart as GeneratedFile;
+      pack.set(key, { path: file.path, hash: hashOf(file.content) } satisfies FileRef);
+      fileParts.set(`${name}\0${key}`, file);
     });
     pack.save();
   }

@@ -30,8 +30,14 @@ export type GenerateResult = { ok: true; generated: GeneratedFleet } | { ok: fal
  * must not contain `no-out/`: the output plan is made against that absent folder so every file, including
  * generated-files.json, comes back with its full content, exactly as the writer would produce it.
  */
-export async function generateInMemory(paths: FleetPaths, scratch: string, registry: Generator[] = generators, cache: CacheLocation | false = false): Promise<GenerateResult> {
-  const loaded = await generateOutputs(paths, { generators: registry, cache });
+export async function generateInMemory(
+  paths: FleetPaths,
+  scratch: string,
+  registry: Generator[] = generators,
+  cache: CacheLocation | false = false,
+  filesDir: string = paths.outDir,
+): Promise<GenerateResult> {
+  const loaded = await generateOutputs(paths, { generators: registry, cache, filesDir });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   const { outputs } = loaded;
   const plan = await planOutput(path.join(scratch, 'no-out'), outputs);

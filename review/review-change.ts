@@ -45,7 +45,7 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
     const baseInputs = await materializeBaseInputs(paths, base.commit, path.join(scratch, 'base'));
     // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the head.
     const cache = options.cache ?? defaultCache(paths.root);
-    const before = await generateInMemory(baseInputs, scratch, generators, cache);
+    const before = await generateInMemory(baseInputs, scratch, generators, cache, paths.outDir);
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
     const after = await generateInMemory(paths, scratch, generators, cache);
     if (!after.ok) return { ok: false, side: 'working tree', base, problems: after.problems };

@@ -61,5 +61,6 @@ export const kubernetesGenerator: Generator = {
   incremental: {
     customerParts: (fleet) => customerFilesInParallel(fleet),
     assemble: (fleet, parts) => assemble(fleet, parts as GeneratedFile[]),
+    partsAreFiles: { filePrefix: `${K8S_DIR}/` },
   },
 };

@@ -27,5 +27,6 @@ export const swarmGenerator: Generator = {
   incremental: {
     customerParts: customerStackFiles,
     assemble: (fleet, parts) => [agentStackFile(fleet), ...(parts as GeneratedFile[])],
+    partsAreFiles: { filePrefix: '' },
   },
 };
