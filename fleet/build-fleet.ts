@@ -30,6 +30,14 @@ export interface FleetInput {
   configFile?: string;
   /** The previous port allocation (out/ports.lock.json), so ports stay stable. */
   previousPorts?: PortAllocation;
+  /** Customers validated before (by a cache): a value found here is not validated again. */
+  validated?: ValidatedCustomers;
+}
+
+/** A store of customer values that passed validation, and what validation made of them. */
+export interface ValidatedCustomers {
+  get(exported: unknown): Customer | undefined;
+  set(exported: unknown, customer: Customer): void;
 }
 
 export type FleetResult = { ok: true; fleet: Fleet } | { ok: false; problems: Problem[] };
@@ -64,7 +72,7 @@ export function buildFleet(input: FleetInput): FleetResult {
     if (RESERVED_IDS.has(source.id)) {
       problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (compose profiles use the type names and "all"; "agent" is the agent runtime's namespace); rename the file` });
     }
-    const parsed = parseCustomer(source);
+    const parsed = parseCustomer(source, input.validated);
     if ('problem' in parsed) problems.push(parsed.problem);
     else if (parsed.success) valid.push({ source, customer: parsed.data });
     else problems.push(...problemsFromZod(source.file, parsed.error, (path, value) => objectKeysAt(customerSchema, path, value), source.exported));
@@ -95,12 +103,15 @@ export function buildFleet(input: FleetInput): FleetResult {
  */
 const validated = new WeakMap<object, ReturnType<typeof customerSchema.safeParse>>();
 
-function parseCustomer(source: CustomerSource): ReturnType<typeof customerSchema.safeParse> | { problem: Problem } {
+function parseCustomer(source: CustomerSource, store: ValidatedCustomers | undefined): ReturnType<typeof customerSchema.safeParse> | { problem: Problem } {
   const exported = source.exported;
   const known = typeof exported === 'object' && exported !== null ? validated.get(exported) : undefined;
   if (known) return known;
-  const parsed = safeParse(customerSchema, exported, source.file);
-  if (!('problem' in parsed) && typeof exported === 'object' && exported !== null) validated.set(exported, parsed);
+  const stored = store?.get(exported);
+  const parsed = stored ? ({ success: true, data: stored } as ReturnType<typeof customerSchema.safeParse>) : safeParse(customerSchema, exported, source.file);
+  if ('problem' in parsed) return parsed;
+  if (typeof exported === 'object' && exported !== null) validated.set(exported, parsed);
+  if (parsed.success && !stored) store?.set(exported, parsed.data);
   return parsed;
 }
 

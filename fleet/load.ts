@@ -6,7 +6,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
-import { buildFleet, type CustomerSource, type FleetResult } from './build-fleet.ts';
+import { serialize } from 'node:v8';
+import { hashOf } from '../cache/code-fingerprint.ts';
+import { PackCache } from '../cache/pack-cache.ts';
+import type { Customer } from '../schema/customer.ts';
+import { buildFleet, type CustomerSource, type FleetResult, type ValidatedCustomers } from './build-fleet.ts';
 import type { PortAllocation } from './ports.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
 import type { CacheLocation } from '../cache/cache-location.ts';
@@ -84,13 +88,41 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
   const lock = await readPortsLock(paths.outDir, relative(path.join(paths.outDir, PORTS_LOCK_FILE)));
   if ('problem' in lock) problems.push(lock.problem);
   const previousPorts = 'ports' in lock ? lock.ports : {};
-  const result = buildFleet({ customers, config, configFile: relative(paths.configFile), previousPorts });
+  const validated = options.cache ? validatedCustomers(options.cache) : undefined;
+  const result = buildFleet({ customers, config, configFile: relative(paths.configFile), previousPorts, ...(validated && { validated }) });
+  validated?.save();
   const invalid = result.ok ? [] : result.problems;
   // A field the schema already refused (a secret-looking variable name, say) is reported once.
   const refused = new Set(invalid.map((p) => `${p.file}\0${p.path}`));
   problems.push(...secrets.filter((p) => !refused.has(`${p.file}\0${p.path}`)));
   if (problems.length === 0) return result;
   return { ok: false, problems: [...problems, ...invalid] };
+}
+
+/**
+ * Customer values that passed validation, cached by their serialized form (which, unlike JSON, tells `undefined` from
+ * absent, as the strict schema does), so an unchanged customer is not validated again.
+ */
+function validatedCustomers(cache: CacheLocation): ValidatedCustomers & { save(): void } {
+  const pack = PackCache.at<Customer>(path.join(cache.dir, 'customers.pack'), cache.fingerprint);
+  const keyOf = (exported: unknown): string | undefined => {
+    try {
+      return hashOf(serialize(exported));
+    } catch {
+      return undefined; // holds something serialization refuses (a function): validated every time
+    }
+  };
+  return {
+    get: (exported) => {
+      const key = keyOf(exported);
+      return key === undefined ? undefined : pack.get(key);
+    },
+    set: (exported, customer) => {
+      const key = keyOf(exported);
+      if (key !== undefined) pack.set(key, customer);
+    },
+    save: () => pack.save(),
+  };
 }
 
 /** A problem for each value of a module that looks like a secret. */

@@ -25,7 +25,29 @@ const codeRoots = () => (codeRootsMemo ??= GENERATION_CODE_DIRS.map((dir) => pat
  */
 export function moduleKeys(files: readonly string[], root: string): Array<string | undefined> {
   const dependencies = new Map<string, string | undefined>();
-  return files.map((file) => keyOf(file, root, 0, new Set(), dependencies));
+  return files.map((file) => {
+    const stamp = stampOf(file);
+    const known = stamp && recent.get(file);
+    if (known && known.stamp === stamp && known.root === root) return known.key;
+    const before = dependencies.size;
+    const key = keyOf(file, root, 0, new Set(), dependencies);
+    // Kept only for a module that imports no local file: a change there would not show in this file's stamp.
+    if (stamp && key !== undefined && dependencies.size === before && !importsLocalFiles.has(file)) recent.set(file, { stamp, root, key });
+    return key;
+  });
+}
+
+/**
+ * Keys made in this process, by file, with the file's stamp (size, times, inode) then: `pnpm generate` keys every file
+ * twice (to recognise an unchanged fleet, then to load it), and `--watch` on every save.
+ */
+const recent = new Map<string, { stamp: string; root: string; key: string }>();
+/** Files found to import a local (non-code) module: never taken from {@link recent}. */
+const importsLocalFiles = new Set<string>();
+
+function stampOf(file: string): string | undefined {
+  const stat = statSync(file, { throwIfNoEntry: false, bigint: true });
+  return stat ? `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}` : undefined;
 }
 
 /** The key of one module; see {@link moduleKeys}. */
@@ -52,7 +74,9 @@ function keyOf(file: string, root: string, depth: number, inProgress: Set<string
   for (const specifier of specifiersOf(text)) {
     if (!specifier.startsWith('.') && !specifier.startsWith('/')) continue; // a package or node: builtin
     const resolved = resolveLocal(path.dirname(file), specifier);
-    const child = resolved && (codeRoots().some((codeRoot) => realpathOrSelf(resolved).startsWith(codeRoot)) ? 'code' : keyOf(resolved, root, depth + 1, inProgress, dependencies));
+    const isCode = resolved !== undefined && codeRoots().some((codeRoot) => realpathOrSelf(resolved).startsWith(codeRoot));
+    if (resolved && !isCode) importsLocalFiles.add(file);
+    const child = resolved && (isCode ? 'code' : keyOf(resolved, root, depth + 1, inProgress, dependencies));
     if (!child) {
       known = false;
       break;

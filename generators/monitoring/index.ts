@@ -12,7 +12,7 @@ import type { Fleet } from '../../fleet/model.ts';
 import { GENERATED_MARKER, type GeneratedFile, type Generator } from '../generator.ts';
 import { toJson } from '../runtime-config.ts';
 import { dashboard } from './dashboard.ts';
-import { agentJob, ruleGroups } from './rules.ts';
+import { agentJob, agentRuleGroup, customerRuleGroup, ruleGroups } from './rules.ts';
 
 export const MONITORING_DIR = 'monitoring';
 export const RULES_FILE = `${MONITORING_DIR}/mcpfleet-rules.yml`;
@@ -38,16 +38,19 @@ export function agentScrapeJob(fleet: Fleet): Record<string, unknown> {
   };
 }
 
-function rulesFile(fleet: Fleet): string {
+function rulesFile(fleet: Fleet, groups?: string[]): string {
   const { monitoring } = fleet.config;
   return (
     header([
       'Prometheus alert rules of the fleet: group mcpfleet-agent, then one group per customer (mcpfleet-customer-<id>).',
       `Thresholds: fleet.config.ts monitoring (server down ${monitoring.serverDownFor}, error ratio > ${monitoring.errorRatio.threshold} for ${monitoring.errorRatio.for}, p95 > ${monitoring.latencyP95.threshold} s for ${monitoring.latencyP95.for}).`,
       `Check: promtool check rules out/${RULES_FILE}`,
-    ]) + toRulesYaml({ groups: ruleGroups(fleet) })
+    ]) + (groups ? `groups:\n${indented(toRulesYaml([agentRuleGroup(fleet)]))}${groups.join('')}` : toRulesYaml({ groups: ruleGroups(fleet) }))
   );
 }
+
+/** YAML of a sequence, moved one level in (what it is as the value of a top-level key). */
+const indented = (text: string) => text.replace(/^(?=.)/gm, '  ');
 
 function prometheusFile(fleet: Fleet): string {
   const { monitoring } = fleet.config;
@@ -69,9 +72,9 @@ function prometheusFile(fleet: Fleet): string {
   );
 }
 
-export function monitoringFiles(fleet: Fleet): GeneratedFile[] {
+export function monitoringFiles(fleet: Fleet, customerGroups?: string[]): GeneratedFile[] {
   return [
-    { path: RULES_FILE, content: rulesFile(fleet) },
+    { path: RULES_FILE, content: rulesFile(fleet, customerGroups) },
     { path: PROMETHEUS_FILE, content: prometheusFile(fleet) },
     { path: DASHBOARD_FILE, content: toJson(dashboard(fleet)) },
   ];
@@ -80,5 +83,10 @@ export function monitoringFiles(fleet: Fleet): GeneratedFile[] {
 export const monitoringGenerator: Generator = {
   name: 'monitoring',
   description: 'Prometheus alert rules and scrape config for the compose fleet, and a Grafana dashboard (out/monitoring/)',
-  generate: monitoringFiles,
+  generate: (fleet) => monitoringFiles(fleet),
+  incremental: {
+    // A customer's part: its rule group as the YAML item it is under `groups:`.
+    customerParts: (fleet) => fleet.customers.map((customer) => indented(toRulesYaml([customerRuleGroup(customer, fleet)]))),
+    assemble: (fleet, parts) => monitoringFiles(fleet, parts as string[]),
+  },
 };

@@ -123,6 +123,11 @@ function customerGroup(customer: FleetCustomer, settings: MonitoringSettings): R
 
 /** Every rule group of the fleet: the agent's, then one per customer in customer order. */
 export function ruleGroups(fleet: Fleet): RuleGroup[] {
-  const settings = fleet.config.monitoring;
-  return [agentGroup(fleet, settings), ...fleet.customers.map((customer) => customerGroup(customer, settings))];
+  return [agentRuleGroup(fleet), ...fleet.customers.map((customer) => customerRuleGroup(customer, fleet))];
 }
+
+/** The agent's rule group. */
+export const agentRuleGroup = (fleet: Fleet): RuleGroup => agentGroup(fleet, fleet.config.monitoring);
+
+/** The rule group of one customer. */
+export const customerRuleGroup = (customer: FleetCustomer, fleet: Fleet): RuleGroup => customerGroup(customer, fleet.config.monitoring);
