@@ -10,7 +10,8 @@
 import '../fleet/module-loader/prestart.ts';
 import pc from 'picocolors';
 import { defaultCache } from '../cache/cache-location.ts';
-import { inputsHash, rememberedRun, rememberRun } from '../output/run-memo.ts';
+import { PORTS_LOCK_FILE } from '../fleet/paths.ts';
+import { inputsKey, readRunInputs, rememberedRun, rememberRun } from '../output/run-memo.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
 const started = performance.now();
@@ -54,11 +55,16 @@ if (values.watch) {
 /** One run; resolves with the exit code. */
 async function generateOnce(): Promise<number> {
   const { dir: cacheDir, fingerprint } = defaultCache(paths.root);
-  const inputs = useCache ? inputsHash(paths, JSON.stringify(only ?? null), fingerprint) : undefined;
-  const remembered = inputs && rememberedRun(paths, cacheDir, fingerprint, inputs);
+  const inputs = useCache ? readRunInputs(paths, JSON.stringify(only ?? null), fingerprint) : undefined;
+  const remembered = inputs && rememberedRun(paths, cacheDir, fingerprint, inputsKey(inputs));
   if (remembered) {
     const counts = `${remembered.customers} customers, ${remembered.servers} servers`;
-    console.log(values.check ? `${pc.green('✓')} out/ is up to date (${counts}, unchanged since the last run, ${elapsed()})` : `${pc.green('✓')} ${counts} → nothing changed since the last run (${elapsed()})`);
+    const note = `${elapsed()}, nothing changed since the last run`;
+    console.log(
+      values.check
+        ? `${pc.green('✓')} out/ is up to date (${counts}, ${remembered.files} files, ${note})`
+        : `${pc.green('✓')} ${counts} → 0 written, ${remembered.files} unchanged, 0 removed (${note})`,
+    );
     return 0;
   }
 
@@ -83,8 +89,9 @@ async function generateOnce(): Promise<number> {
   const plan = await planOutput(paths.outDir, result.outputs, result.readFromOut);
   const summary = { customers: result.fleet.customers.length, servers: allServers(result.fleet).length };
   const counts = `${summary.customers} customers, ${summary.servers} servers`;
-  // Only a run whose files are all in out/ now is remembered; the hash of its inputs is taken before it ran.
-  const remember = () => inputs && rememberRun(cacheDir, fingerprint, inputs, plan.produced, summary);
+  // Only a run whose files are all in out/ now is remembered, under the inputs read before it ran and the lock it left.
+  const portsLock = plan.produced.find((file) => file.path === PORTS_LOCK_FILE)?.content;
+  const remember = () => inputs && rememberRun(cacheDir, fingerprint, inputsKey(inputs, portsLock), plan.produced, summary);
 
   if (values.check) {
     if (isClean(plan)) {

@@ -1,7 +1,7 @@
 /**
  * The last good run, remembered: a hash of all its inputs (every entry of the customers folder with its module key,
- * the fleet config's, the ports lock, the layout, the generator selection, the code fingerprint) and the hash of
- * every file it left in out/. When a run's inputs hash the same and out/ still holds exactly those files, the run
+ * the fleet config's, the layout, the generator selection, the code fingerprint, and the ports lock the run left —
+ * allocation is stable, so a run from that lock makes the same lock) and the hash of every file it left in out/. When a run's inputs hash the same and out/ still holds exactly those files, the run
  * would produce what is there: `pnpm generate` has nothing to do and `--check` passes, without loading the fleet or
  * any generator. Light on purpose: it is read before the CLI imports anything heavy.
  */
@@ -19,6 +19,8 @@ const MODULE_FILE = /\.(ts|mts)$/;
 export interface RunSummary {
   customers: number;
   servers: number;
+  /** Files the run left in out/. */
+  files?: number;
 }
 
 interface Remembered {
@@ -27,8 +29,22 @@ interface Remembered {
   summary: RunSummary;
 }
 
-/** The hash of a run's inputs, or undefined when one of them cannot be keyed (then nothing is remembered). */
-export function inputsHash(paths: FleetPaths, selection: string, fingerprint: string): string | undefined {
+/** A run's inputs as read before it runs: everything but the ports lock, and the lock as it was. */
+export interface RunInputs {
+  parts: string[];
+  portsLock: string | undefined;
+}
+
+/** The key of `inputs` with `portsLock` as the lock's content (default: the lock as read). */
+export function inputsKey(inputs: RunInputs, portsLock = inputs.portsLock): string {
+  return hashOf(...inputs.parts, portsLock === undefined ? 'absent' : hashOf(portsLock));
+}
+
+/**
+ * A run's inputs, or undefined when one of them cannot be keyed (then nothing is remembered). Read before the run: a
+ * file saved while it runs then counts as a change next time.
+ */
+export function readRunInputs(paths: FleetPaths, selection: string, fingerprint: string): RunInputs | undefined {
   const parts: string[] = [fingerprint, selection, ...[paths.customersDir, paths.configFile, paths.outDir].map((p) => path.relative(paths.root, p))];
   let entries: string[];
   try {
@@ -44,9 +60,8 @@ export function inputsHash(paths: FleetPaths, selection: string, fingerprint: st
     if (key === undefined) return undefined;
     parts.push(name, key);
   }
-  const configKey = keys[modules.length] ?? contentOf(paths.configFile) ?? 'absent';
-  parts.push(configKey, contentOf(path.join(paths.outDir, PORTS_LOCK_FILE)) ?? 'absent');
-  return hashOf(...parts);
+  parts.push(keys[modules.length] ?? contentOf(paths.configFile) ?? 'absent');
+  return { parts, portsLock: contentOf(path.join(paths.outDir, PORTS_LOCK_FILE), false) };
 }
 
 /** The summary of the remembered run when its inputs were `inputs` and out/ holds exactly what it wrote. */
@@ -57,7 +72,7 @@ export function rememberedRun(paths: FleetPaths, cacheDir: string, fingerprint: 
     const content = contentOf(path.join(paths.outDir, file), false);
     if (content === undefined || hashOf(content) !== hash) return undefined;
   }
-  return memo.summary;
+  return { ...memo.summary, files: memo.files.length };
 }
 
 /** Remembers a run whose inputs were `inputs` and which left `files` (path relative to out/, content) in out/. */

@@ -1,0 +1,77 @@
+/**
+ * The incremental CLI as a user meets it: an unchanged fleet ends from the remembered run (and a hand edit in out/ is
+ * still caught), --no-cache writes the same out/, and --watch follows saves, leaving out/ alone on a broken one.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FleetRepo, REPO_ROOT, segurcaixa, vattenfall } from '../helpers/fleet-repo.ts';
+
+let repo: FleetRepo;
+afterEach(() => repo?.dispose());
+
+/** Polls `condition` every 20 ms for at most `ms`. */
+async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('pnpm generate, incremental', () => {
+  it('ends an unchanged run from the remembered one, still catches a hand edit, and --no-cache writes the same out/', async () => {
+    repo = new FleetRepo().addCustomer('vattenfall-de', vattenfall).addCustomer('segurcaixa', segurcaixa);
+    expect((await repo.run('generate')).code).toBe(0);
+    expect(readdirSync(path.join(repo.root, '.mcpfleet-cache')).sort()).toEqual(expect.arrayContaining(['last-run.pack', 'modules.pack', 'parts-compose.pack']));
+    const files = Object.keys(repo.snapshotOut()).length;
+
+    const again = await repo.run('generate');
+    expect(again.stdout).toMatch(new RegExp(`0 written, ${files} unchanged, 0 removed \\(\\d+ ms, nothing changed since the last run\\)`));
+    expect((await repo.run('generate', ['--check'])).stdout).toContain('nothing changed since the last run');
+
+    writeFileSync(path.join(repo.outDir, 'mcp_servers.json'), repo.read('mcp_servers.json').replace('maas-1171', 'maas-9999'));
+    const check = await repo.run('generate', ['--check']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('-      "description": "maas-9999.mon.sabio.cloud",');
+
+    const incremental = (await repo.run('generate'), repo.snapshotOut());
+    const full = await repo.run('generate', ['--no-cache']);
+    expect(full.stdout).toContain(`0 written, ${files} unchanged`);
+    expect(repo.snapshotOut()).toEqual(incremental);
+  });
+
+  it('--watch regenerates on a save, prints the problems of a broken save and leaves out/ as it was, and stops on SIGINT', async () => {
+    repo = new FleetRepo().addCustomer('vattenfall-de', vattenfall).addCustomer('segurcaixa', segurcaixa);
+    const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    watcher.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => watcher.once('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(() => output.includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
+      expect(existsSync(path.join(repo.outDir, 'mcp_servers.json'))).toBe(true);
+
+      repo.addCustomer('segurcaixa', { ...segurcaixa, host: 'maas-4242.mon.sabio.cloud' });
+      await waitUntil(() => repo.read('mcp_servers.json').includes('maas-4242'), 30_000, 'the save to reach out/mcp_servers.json');
+      await waitUntil(() => /✓ \d+ written: .*mcp_servers\.json/.test(output), 10_000, 'the run to be reported');
+
+      const before = repo.snapshotOut();
+      const reported = output.length;
+      repo.writeCustomerSource('segurcaixa.ts', "export default { name: 'Segurcaixa', host: 'maas-1171.mon.sabio.cloud', mcpServers: 'x' };\n");
+      await waitUntil(() => output.slice(reported).includes('customers/segurcaixa.ts'), 30_000, 'the broken save to be reported');
+      expect(output.slice(reported)).toContain('mcpServers');
+      expect(output.slice(reported)).toContain('out/ left as it was');
+      expect(repo.snapshotOut()).toEqual(before);
+
+      watcher.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (watcher.exitCode === null) watcher.kill('SIGKILL');
+    }
+  });
+});
