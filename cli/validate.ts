@@ -2,12 +2,15 @@
 // First, so that the loader thread starts while the rest of this command loads.
 import '../fleet/module-loader/prestart.ts';
 import pc from 'picocolors';
+import { defaultCache } from '../cache/cache-location.ts';
 import { loadFleet } from '../fleet/load.ts';
 import { allServers } from '../fleet/model.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
-const { values } = parseCli(loadOption);
-const result = await loadFleet(resolvePaths(values), resolveLoadOptions(values));
+const { values } = parseCli({ ...loadOption, 'no-cache': { type: 'boolean', default: false } });
+const paths = resolvePaths(values);
+// The generation cache serves validation too: unchanged files are neither imported nor validated again.
+const result = await loadFleet(paths, { ...resolveLoadOptions(values), ...(!values['no-cache'] && { cache: defaultCache(paths.root) }) });
 if (!result.ok) {
   printProblems(result.problems);
   process.exit(1);
