@@ -5,7 +5,7 @@
  * work again and writes a good file. Values travel by V8's structured serialization, so they come back as they went in.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { hashOf } from './code-fingerprint.ts';
@@ -40,6 +40,12 @@ export function readPack<V>(file: string, fingerprint: string): Map<string, V> {
   }
 }
 
+/** A cache folder ignores itself in git (as .pytest_cache does), whatever the repository's own .gitignore says. */
+function ignoreInGit(dir: string): void {
+  const marker = path.join(dir, '.gitignore');
+  if (!existsSync(marker)) writeFileSync(marker, '# written by mcpfleet: the generation cache is never committed\n*\n');
+}
+
 /** Writes `entries` as the pack at `file` (creating its folder); a failure to write leaves the old file and is not fatal. */
 export function writePack<V>(file: string, fingerprint: string, entries: Map<string, V>): boolean {
   const payload = serialize([...entries]);
@@ -47,6 +53,7 @@ export function writePack<V>(file: string, fingerprint: string, entries: Map<str
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
+    ignoreInGit(path.dirname(file));
     writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`), payload]));
     renameSync(temp, file);
     return true;

@@ -54,9 +54,10 @@ if (values.watch) {
 
 /** One run; resolves with the exit code. */
 async function generateOnce(): Promise<number> {
-  const { dir: cacheDir, fingerprint } = defaultCache(paths.root);
+  const cache = defaultCache(paths.root);
+  const { fingerprint } = cache;
   const inputs = useCache ? readRunInputs(paths, JSON.stringify(only ?? null), fingerprint) : undefined;
-  const remembered = inputs && rememberedRun(paths, cacheDir, fingerprint, inputsKey(inputs));
+  const remembered = inputs && rememberedRun(paths, cache, inputsKey(inputs));
   if (remembered) {
     const counts = `${remembered.customers} customers, ${remembered.servers} servers`;
     const note = `${elapsed()}, nothing changed since the last run`;
@@ -91,7 +92,7 @@ async function generateOnce(): Promise<number> {
   const counts = `${summary.customers} customers, ${summary.servers} servers`;
   // Only a run whose files are all in out/ now is remembered, under the inputs read before it ran and the lock it left.
   const portsLock = plan.produced.find((file) => file.path === PORTS_LOCK_FILE)?.content;
-  const remember = () => inputs && rememberRun(cacheDir, fingerprint, inputsKey(inputs, portsLock), plan.produced, summary);
+  const remember = () => inputs && rememberRun(cache, inputsKey(inputs, portsLock), plan.produced, summary);
 
   if (values.check) {
     if (isClean(plan)) {

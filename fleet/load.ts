@@ -13,7 +13,7 @@ import type { Customer } from '../schema/customer.ts';
 import { buildFleet, type CustomerSource, type FleetResult, type ValidatedCustomers } from './build-fleet.ts';
 import type { PortAllocation } from './ports.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
-import type { CacheLocation } from '../cache/cache-location.ts';
+import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { loadModulesCached } from './module-loader/module-cache.ts';
 import type { Problem } from './problem.ts';
 import { secretProblem } from './secret-finding.ts';
@@ -104,7 +104,7 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
  * absent, as the strict schema does), so an unchanged customer is not validated again.
  */
 function validatedCustomers(cache: CacheLocation): ValidatedCustomers & { save(): void } {
-  const pack = PackCache.at<Customer>(path.join(cache.dir, 'customers.pack'), cache.fingerprint);
+  const pack = PackCache.at<Customer>(packPath(cache, 'customers.pack'), cache.fingerprint);
   const keyOf = (exported: unknown): string | undefined => {
     try {
       return hashOf(serialize(exported));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Fleet } from '../fleet/model.ts';
-import type { CacheLocation } from '../cache/cache-location.ts';
+import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 
 /** How much of a run came from the cache. */
@@ -63,16 +63,17 @@ interface FileRef {
   hash: string;
 }
 
-/** Whole-file parts read from out/ in this process, by generator and key (for `--watch`, which runs again and again). */
+/** Whole-file parts read from out/ in this process, by fingerprint, generator and key (for `--watch`, which runs again and again). */
 const fileParts = new Map<string, GeneratedFile>();
 
 async function filesFromParts(name: string, generation: IncrementalGeneration, fleet: Fleet, keys: string[], store: PartStore, stats: IncrementalStats): Promise<GeneratedFile[]> {
-  const pack = PackCache.at<unknown>(path.join(store.cache.dir, `parts-${name}.pack`), store.cache.fingerprint);
+  const pack = PackCache.at<unknown>(packPath(store.cache, `parts-${name}.pack`), store.cache.fingerprint);
   const asFiles = generation.partsAreFiles;
+  const memoKey = (key: string) => `${store.cache.fingerprint}\0${name}\0${key}`;
   const partOf = (key: string): unknown => {
     const stored = pack.get(key);
     if (!asFiles || stored === undefined) return stored;
-    const known = fileParts.get(`${name}\0${key}`);
+    const known = fileParts.get(memoKey(key));
     if (known) return known;
     const ref = stored as FileRef;
     const outPath = `${asFiles.filePrefix}${ref.path}`;
@@ -85,7 +86,7 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
     if (hashOf(content) !== ref.hash) return undefined;
     store.readFromOut.set(outPath, content);
     const part = { path: ref.path, content };
-    fileParts.set(`${name}\0${key}`, part);
+    fileParts.set(memoKey(key), part);
     return part;
   };
   const parts: unknown[] = keys.map(partOf);
@@ -103,7 +104,7 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
       if (!asFiles) return pack.set(key, madePart);
       const file = madePart as GeneratedFile;
       pack.set(key, { path: file.path, hash: hashOf(file.content) } satisfies FileRef);
-      fileParts.set(`${name}\0${key}`, file);
+      fileParts.set(memoKey(key), file);
     });
     pack.save();
   }

@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { readPack, writePack } from '../cache/pack-file.ts';
 import { moduleKeys } from '../fleet/module-loader/module-key.ts';
@@ -65,8 +66,8 @@ export function readRunInputs(paths: FleetPaths, selection: string, fingerprint:
 }
 
 /** The summary of the remembered run when its inputs were `inputs` and out/ holds exactly what it wrote. */
-export function rememberedRun(paths: FleetPaths, cacheDir: string, fingerprint: string, inputs: string): RunSummary | undefined {
-  const memo = readPack<Remembered>(path.join(cacheDir, MEMO_FILE), fingerprint).get('run');
+export function rememberedRun(paths: FleetPaths, cache: CacheLocation, inputs: string): RunSummary | undefined {
+  const memo = readPack<Remembered>(packPath(cache, MEMO_FILE), cache.fingerprint).get('run');
   if (!memo || memo.inputs !== inputs) return undefined;
   for (const [file, hash] of memo.files) {
     const content = contentOf(path.join(paths.outDir, file), false);
@@ -76,9 +77,9 @@ export function rememberedRun(paths: FleetPaths, cacheDir: string, fingerprint: 
 }
 
 /** Remembers a run whose inputs were `inputs` and which left `files` (path relative to out/, content) in out/. */
-export function rememberRun(cacheDir: string, fingerprint: string, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
+export function rememberRun(cache: CacheLocation, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
   const memo: Remembered = { inputs, files: files.map((file) => [file.path, hashOf(file.content)]), summary };
-  writePack(path.join(cacheDir, MEMO_FILE), fingerprint, new Map([['run', memo]]));
+  writePack(packPath(cache, MEMO_FILE), cache.fingerprint, new Map([['run', memo]]));
 }
 
 function contentOf(file: string, hashed = true): string | undefined {

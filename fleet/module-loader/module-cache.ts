@@ -7,18 +7,19 @@
  * which loads two fleets in one process, keeps both sides' entries.
  */
 import path from 'node:path';
-import type { CacheLocation } from '../../cache/cache-location.ts';
+import { packPath, type CacheLocation } from '../../cache/cache-location.ts';
 import { PackCache } from '../../cache/pack-cache.ts';
 import { discardPrestartedLoader, loadModules, type LoadOptions, type ModuleOutcome } from './load-modules.ts';
-import { moduleKeys } from './module-key.ts';
+import { stampedModuleKeys, stillCurrent } from './module-key.ts';
 
 
 type LoadedOutcome = Extract<ModuleOutcome, { ok: true }>;
 
 /** What `loadModules` returns for `files`, importing only those the cache does not hold. */
 export async function loadModulesCached(files: readonly string[], root: string, cache: CacheLocation, options: LoadOptions = {}): Promise<{ outcomes: ModuleOutcome[]; loaded: number }> {
-  const pack = PackCache.at<LoadedOutcome>(path.join(cache.dir, 'modules.pack'), cache.fingerprint);
-  const keys = moduleKeys(files, root);
+  const pack = PackCache.at<LoadedOutcome>(packPath(cache, 'modules.pack'), cache.fingerprint);
+  const stamped = stampedModuleKeys(files, root);
+  const keys = stamped.map((entry) => entry.key);
   const outcomes: Array<ModuleOutcome | undefined> = keys.map((key) => (key === undefined ? undefined : pack.get(key)));
   const missing = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
   if (missing.length === 0) {
@@ -33,8 +34,9 @@ export async function loadModulesCached(files: readonly string[], root: string, 
     const outcome = loaded[i]!;
     outcomes[index] = outcome;
     const key = keys[index];
-    // A stand-in (for a function, a class instance, …) would not come back as itself: such a module is not kept.
-    if (key !== undefined && outcome.ok && isPlainData(outcome.value)) pack.set(key, outcome);
+    // A stand-in (for a function, a class instance, …) would not come back as itself: such a module is not kept. Nor is
+    // one whose file (or a file it imports) was written since it was keyed: what was imported may not be what was keyed.
+    if (key !== undefined && outcome.ok && isPlainData(outcome.value) && stillCurrent(stamped[index]!)) pack.set(key, outcome);
   });
   pack.save();
   return { outcomes: outcomes as ModuleOutcome[], loaded: missing.length };

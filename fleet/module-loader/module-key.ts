@@ -19,27 +19,46 @@ let codeRootsMemo: string[] | undefined;
 /** The real paths of the generation code's folders: imports into them are covered by the code fingerprint. */
 const codeRoots = () => (codeRootsMemo ??= GENERATION_CODE_DIRS.map((dir) => path.join(realpathOrSelf(TOOL_ROOT), dir) + path.sep));
 
+/** A module's key, and the stamps of the files it was made from (to tell later whether any was written since). */
+export interface StampedKey {
+  key: string | undefined;
+  stamps: Array<[file: string, stamp: string | undefined]>;
+}
+
 /**
  * The keys of `files` (absolute), each undefined when that module must be loaded every time. `root` is the fleet's
  * root. Local modules that several files import are read and hashed once per call.
  */
 export function moduleKeys(files: readonly string[], root: string): Array<string | undefined> {
+  return stampedModuleKeys(files, root).map((stamped) => stamped.key);
+}
+
+/** {@link moduleKeys} with the stamps of the files each key was made from. */
+export function stampedModuleKeys(files: readonly string[], root: string): StampedKey[] {
   const dependencies = new Map<string, string | undefined>();
   return files.map((file) => {
     const stamp = stampOf(file);
     const known = stamp && recent.get(file);
-    if (known && known.stamp === stamp && known.root === root) return known.key;
-    const before = dependencies.size;
-    const key = keyOf(file, root, 0, new Set(), dependencies);
+    if (known && known.stamp === stamp && known.root === root) return { key: known.key, stamps: [[file, stamp]] };
+    const stamps: StampedKey['stamps'] = [];
+    const key = keyOf(file, root, 0, new Set(), dependencies, stamps);
     // Kept only for a module that imports no local file: a change there would not show in this file's stamp.
-    if (stamp && key !== undefined && dependencies.size === before && !importsLocalFiles.has(file)) recent.set(file, { stamp, root, key });
-    return key;
+    if (stamp && key !== undefined && stamps.length === 1 && stamps[0]![1] === stamp && !importsLocalFiles.has(file)) recent.set(file, { stamp, root, key });
+    return { key, stamps };
   });
 }
 
 /**
- * Keys made in this process, by file, with the file's stamp (size, times, inode) then: `pnpm generate` keys every file
- * twice (to recognise an unchanged fleet, then to load it), and `--watch` on every save.
+ * True when none of the files a key was made from has been written since: size, modification and change times (the
+ * change time moves on every write, even one that restores the old content) and inode are as they were.
+ */
+export function stillCurrent(stamped: StampedKey): boolean {
+  return stamped.stamps.every(([file, stamp]) => stamp !== undefined && stampOf(file) === stamp);
+}
+
+/**
+ * Keys made in this process, by file, with the file's stamp then: `pnpm generate` keys every file twice (to recognise
+ * an unchanged fleet, then to load it), and `--watch` on every save.
  */
 const recent = new Map<string, { stamp: string; root: string; key: string }>();
 /** Files found to import a local (non-code) module: never taken from {@link recent}. */
@@ -55,12 +74,24 @@ export function moduleKey(file: string, root: string): string | undefined {
   return moduleKeys([file], root)[0];
 }
 
-function keyOf(file: string, root: string, depth: number, inProgress: Set<string>, dependencies: Map<string, string | undefined>): string | undefined {
+function keyOf(
+  file: string,
+  root: string,
+  depth: number,
+  inProgress: Set<string>,
+  dependencies: Map<string, string | undefined>,
+  stamps: StampedKey['stamps'],
+): string | undefined {
   const real = realpathOrSelf(file);
-  if (depth > 0 && dependencies.has(real)) return dependencies.get(real);
+  if (depth > 0 && dependencies.has(real)) {
+    stamps.push([real, stampOf(real)]);
+    return dependencies.get(real);
+  }
   // An import cycle back to a module being keyed: that module's content is already part of the key.
   if (inProgress.has(real)) return hashOf('cycle', path.relative(root, file));
   if (depth > MAX_DEPTH) return undefined;
+  // Stamped before it is read: a write after this point shows as a changed stamp.
+  stamps.push([real, stampOf(real)]);
   let text: string;
   try {
     text = readFileSync(real, 'utf8');
@@ -76,7 +107,7 @@ function keyOf(file: string, root: string, depth: number, inProgress: Set<string
     const resolved = resolveLocal(path.dirname(file), specifier);
     const isCode = resolved !== undefined && codeRoots().some((codeRoot) => realpathOrSelf(resolved).startsWith(codeRoot));
     if (resolved && !isCode) importsLocalFiles.add(file);
-    const child = resolved && (isCode ? 'code' : keyOf(resolved, root, depth + 1, inProgress, dependencies));
+    const child = resolved && (isCode ? 'code' : keyOf(resolved, root, depth + 1, inProgress, dependencies, stamps));
     if (!child) {
       known = false;
       break;
