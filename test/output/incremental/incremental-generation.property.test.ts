@@ -83,7 +83,6 @@ const serverOf = (type: ServerDraw['type'], named = false): ServerDraw => ({ typ
 /**
  * Runs first, so that every run of the property switches the code to another version and back in one process, breaks
  * a file, and renames one.
-
  *
  * It caught whole-file parts kept in memory by part key but not by fingerprint: after the code went from v1 to v2 and
  * back in one process, the file v2 made was used for v1.
