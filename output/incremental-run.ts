@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Fleet } from '../fleet/model.ts';
-import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 
 /** How much of a run came from the cache. */
@@ -19,7 +19,6 @@ export interface IncrementalStats {
   reused: number;
   made: number;
 }
-
 
 /**
  * The files of each selected generator (by name, in registry order), as `runGenerators` makes them, with the parts of
