@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PORTS_LOCK_FILE, type FleetPaths } from '../fleet/load.ts';
-import { git, gitOrNull } from './git.ts';
+import { git, gitObjects } from './git.ts';
 
 /**
  * Writes the inputs of `paths` as they are at `commit` into `scratch` (an empty folder) and returns the paths of
@@ -47,11 +47,16 @@ export async function materializeBaseInputs(paths: FleetPaths, commit: string, s
   await mkdir(base.customersDir, { recursive: true });
   // Paths in ls-tree's output are relative to the folder it runs in, as are `<commit>:./path` names.
   const listed = await git(paths.root, ['ls-tree', '-r', '-z', '--name-only', commit, '--', `${customersDir}/`]);
-  for (const file of listed.split('\0').filter(Boolean)) await copyFromCommit(paths.root, commit, file, path.join(scratch, file));
-  for (const file of [configFile, `${outDir}/${PORTS_LOCK_FILE}`]) {
-    if ((await gitOrNull(paths.root, ['cat-file', '-e', `${commit}:./${file}`])) !== null) {
-      await copyFromCommit(paths.root, commit, file, path.join(scratch, file));
-    }
+  const files = [...listed.split('\0').filter(Boolean), configFile, `${outDir}/${PORTS_LOCK_FILE}`];
+  const contents = await gitObjects(
+    paths.root,
+    files.map((file) => `${commit}:./${file}`),
+  );
+  for (const [index, file] of files.entries()) {
+    const content = contents[index];
+    if (content === null || content === undefined) continue; // the config or the lock is absent at that commit
+    await mkdir(path.dirname(path.join(scratch, file)), { recursive: true });
+    await writeFile(path.join(scratch, file), content);
   }
 
   const inputs = new Set([customersDir, configFile, outDir].map((p) => p.split('/')[0]));
@@ -60,9 +65,4 @@ export async function materializeBaseInputs(paths: FleetPaths, commit: string, s
     await symlink(path.join(paths.root, entry), path.join(scratch, entry));
   }
   return base;
-}
-
-async function copyFromCommit(root: string, commit: string, file: string, target: string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, await git(root, ['show', `${commit}:./${file}`]));
 }

@@ -43,7 +43,8 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
   const scratch = await mkdtemp(path.join(tmpdir(), 'mcpfleet-diff-'));
   try {
     const baseInputs = await materializeBaseInputs(paths, base.commit, path.join(scratch, 'base'));
-    // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the head.
+    // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the
+    // working tree, which also finds a loader thread started while the base was generated.
     const cache = options.cache ?? defaultCache(paths.root);
     const before = await generateInMemory(baseInputs, scratch, generators, cache, paths.outDir);
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
