@@ -7,7 +7,16 @@ import { loadFleet } from '../fleet/load.ts';
 import { allServers } from '../fleet/model.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
-const { values } = parseCli({ ...loadOption, 'no-cache': { type: 'boolean', default: false } });
+const { values } = parseCli({ ...loadOption, 'no-cache': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } });
+if (values.help) {
+  console.log(
+    'usage: pnpm validate [--no-cache] [--root DIR] [--customers DIR] [--config FILE] [--load-timeout SECONDS]\n\n' +
+      'Loads customers/ and fleet.config.ts and runs the schema and cross-customer checks; writes nothing.\n' +
+      '  --no-cache   load and validate every file afresh instead of reusing the generation cache (.mcpfleet-cache/)\n\n' +
+      'exit code: 0 valid, 1 problems (each naming the file, the field, what was given and the fix)',
+  );
+  process.exit(0);
+}
 const paths = resolvePaths(values);
 // The generation cache serves validation too: unchanged files are neither imported nor validated again.
 const result = await loadFleet(paths, { ...resolveLoadOptions(values), ...(!values['no-cache'] && { cache: defaultCache(paths.root) }) });

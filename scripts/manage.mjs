@@ -71,9 +71,14 @@ try {
 }
 
 async function main(opts = options) {
-  if (!options.command || argv.help || argv.h) {
+  // Asked for, the usage is an answer (exit 0); without a command it is the error it explains (exit 1).
+  if (argv.help || argv.h) {
     console.log(USAGE);
-    return options.command ? 0 : 1;
+    return 0;
+  }
+  if (!options.command) {
+    console.error(USAGE);
+    return 1;
   }
   if (!['compose', 'swarm'].includes(options.target)) throw new Error(`unknown --target ${options.target}; use compose or swarm`);
   if (opts.watch) {
