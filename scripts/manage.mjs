@@ -185,9 +185,23 @@ async function status(selection) {
     for (const r of rows) {
       table.push([r.customer, r.type, r.service, r.container, r.healthy ? chalk.green('healthy') : chalk.red(`unhealthy: ${r.reason}`), r.port ?? '-', formatUptime(r.uptimeSeconds), r.tools ?? '-', r.latencyMs === null ? '-' : `${r.latencyMs} ms`]);
     }
-    console.log(table.toString());
+    console.log(withoutRowRules(table.toString()));
   }
   return rows.every((r) => r.healthy) ? 0 : 1;
+}
+
+/** The table with one rule, under its header: cli-table3 draws the same rule between all rows, doubling the height. */
+function withoutRowRules(text) {
+  let seen = false;
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (!line.startsWith('├')) return true;
+      if (seen) return false;
+      seen = true;
+      return true;
+    })
+    .join('\n');
 }
 
 /**

@@ -30,6 +30,8 @@ describe('manage status --watch', () => {
     expect(stamps).toHaveLength(3);
     expect(result.stdout.match(/mcp-alertmanager-vattenfall-de .*absent .*unhealthy: no container/g)).toHaveLength(3);
     expect(result.stdout).not.toContain('\x1b[2J');
+    // One rule per table, under its header; none between the rows.
+    expect(result.stdout.match(/^├/gm)).toHaveLength(3);
   }, 90_000);
 
   it('on a terminal: each table replaces the last in place', async () => {
