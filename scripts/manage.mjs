@@ -106,7 +106,7 @@ async function main(opts = options) {
       const missing = missingCredentials([...selection.servers, ...(selection.agent ? [selection.agent] : [])], options.envFile);
       if (missing.length > 0) {
         console.error(chalk.red(`${missing.length} credential variable${missing.length === 1 ? ' is' : 's are'} not set; nothing was started:`));
-        for (const m of missing) console.error(`  ${m.variable}  (customer ${m.customer}, service ${m.service})`);
+        for (const m of missing) console.error(`  ${m.variable}  (${m.customer ? `customer ${m.customer}` : 'the agent'}, service ${m.service})`);
         console.error(`Set them in ${path.relative(process.cwd(), options.envFile) || options.envFile} (template: out/env/mcp_credentials.env.example) or in the environment.`);
         return 1;
       }
