@@ -30,6 +30,8 @@ export interface LoadFleetOptions {
   loadTimeoutMs?: number;
   /** Where loaded modules are cached (see module-cache.ts); without it every module is imported. */
   cache?: CacheLocation;
+  /** Start the next loader thread right after this load took its own (`generate --watch`). */
+  prestartNextLoader?: boolean;
 }
 
 /** Loads and validates the whole fleet from disk. */
@@ -64,7 +66,7 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     files.push({ id, file });
   }
   const modules = [...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])];
-  const loadOptions = { timeoutMs: options.loadTimeoutMs };
+  const loadOptions = { timeoutMs: options.loadTimeoutMs, prestartNext: options.prestartNextLoader ?? false };
   const loaded = options.cache ? (await loadModulesCached(modules, paths.root, options.cache, loadOptions)).outcomes : await loadModules(modules, loadOptions);
   files.forEach(({ id, file }, i) => {
     const exported = exportedValue(loaded[i]!, relative(file), 'export default defineCustomer({ … })', paths.root);

@@ -22,6 +22,8 @@ export interface GenerateOptions {
   cache?: CacheLocation | false;
   /** The out/ folder whose files may hold cached whole-file parts (default: the fleet's own). */
   filesDir?: string;
+  /** Start the next loader thread as soon as this run's load has taken its own (`generate --watch`). */
+  prestartNextLoader?: boolean;
 }
 
 export type GenerateRun =
@@ -39,7 +41,11 @@ export type GenerateRun =
 export async function generateOutputs(paths: FleetPaths, options: GenerateOptions = {}): Promise<GenerateRun> {
   const cache = options.cache === undefined ? defaultCache(paths.root) : options.cache;
   const selected = options.generators ?? registry;
-  const loaded = await loadFleet(paths, { ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }), ...(cache && { cache }) });
+  const loaded = await loadFleet(paths, {
+    ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }),
+    ...(cache && { cache }),
+    ...(options.prestartNextLoader && { prestartNextLoader: true }),
+  });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   if (!cache) return { ok: true, fleet: loaded.fleet, outputs: await runGenerators(loaded.fleet, selected) };
   const { outputs, stats, readFromOut } = await runGeneratorsIncremental(loaded.fleet, selected, cache, options.filesDir ?? paths.outDir);

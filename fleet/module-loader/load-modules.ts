@@ -34,6 +34,11 @@ export interface LoadOptions {
   timeoutMs?: number;
   /** Heap limit of the loader thread, MB: a module that allocates without end fails alone. Default 1024. */
   maxHeapMb?: number;
+  /**
+   * Start the next loader thread as soon as this load has taken its own (`generate --watch`): the next save then finds
+   * one warmed up while this run generated, instead of starting one when the run ends.
+   */
+  prestartNext?: boolean;
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -105,6 +110,7 @@ export async function loadModules(files: readonly string[], options: LoadOptions
   if (files.length === 0) return [];
 
   const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb }, outcomes, scanned);
+  if (options.prestartNext) prestartLoader(maxHeapMb);
   let pending = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
   // One module left when its thread died: that module ended it. A stall, though, is only called a hang when a module
   // alone on a warmed-up thread does not finish: on a busy machine a parallel pass can stall without a culprit.
