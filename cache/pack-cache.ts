@@ -54,9 +54,7 @@ export class PackCache<V> {
 
   /** Writes the pack if this process added to it (later, when writes are deferred). */
   save(): void {
-    if (!this.dirty || deferred) return;
-    writePack(this.file, this.fingerprint, this.used);
-    this.dirty = false;
+    if (!deferred) this.flush();
   }
 
   private flush(): void {
@@ -66,7 +64,7 @@ export class PackCache<V> {
   }
 
   /**
-   * From now on `save()` only marks packs; {@link flushPackCaches} writes them. For `--watch`, where a save every few
+   * From now on `save()` only marks packs; {@link PackCache.flushAll} writes them. For `--watch`, where a save every few
    * seconds would otherwise rewrite megabytes per keystroke-save.
    */
   static deferWrites(): void {

@@ -5,16 +5,16 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
 import { serialize } from 'node:v8';
+import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Customer } from '../schema/customer.ts';
 import { buildFleet, type CustomerSource, type FleetResult, type ValidatedCustomers } from './build-fleet.ts';
-import type { PortAllocation } from './ports.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
-import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { loadModulesCached } from './module-loader/module-cache.ts';
+import { PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
+import type { PortAllocation } from './ports.ts';
 import type { Problem } from './problem.ts';
 import { secretProblem } from './secret-finding.ts';
 
@@ -30,7 +30,7 @@ export interface LoadFleetOptions {
   loadTimeoutMs?: number;
   /** Where loaded modules are cached (see module-cache.ts); without it every module is imported. */
   cache?: CacheLocation;
-  /** Start the next loader thread right after this load took its own (`generate --watch`). */
+  /** Start the next loader thread once this load's first pass is done (`generate --watch`; see `LoadOptions.prestartNext`). */
   prestartNextLoader?: boolean;
 }
 

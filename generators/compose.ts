@@ -16,6 +16,7 @@ import {
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_HOWTO, SESSION_SECRET_VARIABLE } from './agent-replicas.ts';
 import { GENERATED_MARKER, type GeneratedFile, type Generator } from './generator.ts';
 import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
+import { nestedYaml } from './yaml-fragment.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
 /** Override file: the agent as several replicas behind HAProxy on the same published port. */
@@ -164,7 +165,9 @@ const COMPOSE_HEADER = [
   `Start one customer: docker compose -f out/${COMPOSE_FILE} --env-file mcp_credentials.env --profile <customer-id> up -d`,
   `Start everything:   … --profile ${ALL_PROFILE} up -d`,
   `Agent replicas behind a balancer on the same port: add -f out/${AGENT_REPLICAS_FILE} (see its first lines)`,
-];
+]
+  .map((line) => `# ${line}`)
+  .join('\n');
 
 function customerNetwork(customer: FleetCustomer): Record<string, unknown> {
   return { name: customer.network, labels: { 'mcpfleet.customer': customer.id } };
@@ -172,10 +175,10 @@ function customerNetwork(customer: FleetCustomer): Record<string, unknown> {
 
 /** The compose files, from the agent's part and each customer's services and network as YAML entries. */
 function composeFiles(fleet: Fleet, parts: ComposePart[]): GeneratedFile[] {
-  const services = indented(toComposeYaml({ [fleet.agent.serviceName]: agentService(fleet) })) + parts.map((part) => part.services).join('');
+  const services = nestedYaml(toComposeYaml({ [fleet.agent.serviceName]: agentService(fleet) })) + parts.map((part) => part.services).join('');
   const networks = parts.length === 0 ? ' {}\n' : `\n${parts.map((part) => part.network).join('')}`;
   return [
-    { path: COMPOSE_FILE, content: `${COMPOSE_HEADER.map((line) => `# ${line}`).join('\n')}\n\nservices:\n${services}networks:${networks}` },
+    { path: COMPOSE_FILE, content: `${COMPOSE_HEADER}\n\nservices:\n${services}networks:${networks}` },
     { path: AGENT_REPLICAS_FILE, content: agentReplicasOverride(fleet) },
     { path: BALANCER_CONFIG_FILE, content: balancerConfig(fleet) },
   ];
@@ -190,13 +193,10 @@ interface ComposePart {
 function composePart(customer: FleetCustomer): ComposePart {
   const services = Object.fromEntries(customer.servers.map((server) => [server.serviceName, service(customer, server)]));
   return {
-    services: customer.servers.length === 0 ? '' : indented(toComposeYaml(services)),
-    network: indented(toComposeYaml({ [customer.network]: customerNetwork(customer) })),
+    services: customer.servers.length === 0 ? '' : nestedYaml(toComposeYaml(services)),
+    network: nestedYaml(toComposeYaml({ [customer.network]: customerNetwork(customer) })),
   };
 }
-
-/** YAML of a mapping, moved one level in (what it is as the value of a top-level key). */
-const indented = (text: string) => text.replace(/^(?=.)/gm, '  ');
 
 export const composeGenerator: Generator = {
   name: 'compose',
@@ -209,7 +209,7 @@ export const composeGenerator: Generator = {
       networks[customer.network] = customerNetwork(customer);
     }
     return [
-      { path: COMPOSE_FILE, content: `${COMPOSE_HEADER.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks })}` },
+      { path: COMPOSE_FILE, content: `${COMPOSE_HEADER}\n\n${toComposeYaml({ services, networks })}` },
       { path: AGENT_REPLICAS_FILE, content: agentReplicasOverride(fleet) },
       { path: BALANCER_CONFIG_FILE, content: balancerConfig(fleet) },
     ];

@@ -22,7 +22,7 @@ export interface GenerateOptions {
   cache?: CacheLocation | false;
   /** The out/ folder whose files may hold cached whole-file parts (default: the fleet's own). */
   filesDir?: string;
-  /** Start the next loader thread as soon as this run's load has taken its own (`generate --watch`). */
+  /** Start the next loader thread once this run's load is done (`generate --watch`; see `LoadOptions.prestartNext`). */
   prestartNextLoader?: boolean;
 }
 

@@ -35,8 +35,8 @@ export interface LoadOptions {
   /** Heap limit of the loader thread, MB: a module that allocates without end fails alone. Default 1024. */
   maxHeapMb?: number;
   /**
-   * Start the next loader thread as soon as this load has taken its own (`generate --watch`): the next save then finds
-   * one warmed up while this run generated, instead of starting one when the run ends.
+   * Start the next loader thread as soon as this load's first pass is done (`generate --watch`): the next save then
+   * finds one warmed up while this run generated, instead of starting one when the run ends.
    */
   prestartNext?: boolean;
 }

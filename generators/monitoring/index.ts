@@ -11,6 +11,7 @@ import yaml from 'js-yaml';
 import type { Fleet } from '../../fleet/model.ts';
 import { GENERATED_MARKER, type GeneratedFile, type Generator } from '../generator.ts';
 import { toJson } from '../runtime-config.ts';
+import { nestedYaml } from '../yaml-fragment.ts';
 import { dashboard } from './dashboard.ts';
 import { agentJob, agentRuleGroup, customerRuleGroup, ruleGroups } from './rules.ts';
 
@@ -45,12 +46,9 @@ function rulesFile(fleet: Fleet, groups?: string[]): string {
       'Prometheus alert rules of the fleet: group mcpfleet-agent, then one group per customer (mcpfleet-customer-<id>).',
       `Thresholds: fleet.config.ts monitoring (server down ${monitoring.serverDownFor}, error ratio > ${monitoring.errorRatio.threshold} for ${monitoring.errorRatio.for}, p95 > ${monitoring.latencyP95.threshold} s for ${monitoring.latencyP95.for}).`,
       `Check: promtool check rules out/${RULES_FILE}`,
-    ]) + (groups ? `groups:\n${indented(toRulesYaml([agentRuleGroup(fleet)]))}${groups.join('')}` : toRulesYaml({ groups: ruleGroups(fleet) }))
+    ]) + (groups ? `groups:\n${nestedYaml(toRulesYaml([agentRuleGroup(fleet)]))}${groups.join('')}` : toRulesYaml({ groups: ruleGroups(fleet) }))
   );
 }
-
-/** YAML of a sequence, moved one level in (what it is as the value of a top-level key). */
-const indented = (text: string) => text.replace(/^(?=.)/gm, '  ');
 
 function prometheusFile(fleet: Fleet): string {
   const { monitoring } = fleet.config;
@@ -86,7 +84,7 @@ export const monitoringGenerator: Generator = {
   generate: (fleet) => monitoringFiles(fleet),
   incremental: {
     // A customer's part: its rule group as the YAML item it is under `groups:`.
-    customerParts: (fleet) => fleet.customers.map((customer) => indented(toRulesYaml([customerRuleGroup(customer, fleet)]))),
+    customerParts: (fleet) => fleet.customers.map((customer) => nestedYaml(toRulesYaml([customerRuleGroup(customer, fleet)]))),
     assemble: (fleet, parts) => monitoringFiles(fleet, parts as string[]),
   },
 };
