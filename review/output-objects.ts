@@ -59,6 +59,7 @@ const extractors: Record<string, Extractor> = {
   runtime: runtimeObjects,
   k8s: (file, content, owners) => kubernetesObjects(file, jsYaml.loadAll(content), owners),
   ports: portsObjects,
+  swarm: swarmObjects,
 };
 
 /**
@@ -94,6 +95,31 @@ function composeObjects(file: string, content: string, owners: Owners) {
     } else rest[key] = value;
   }
   if (Object.keys(rest).length > 0) objects.push({ id: `${file} (top level)`, value: rest });
+  return objects;
+}
+
+/**
+ * A Swarm stack file: services, networks and secrets by name, the rest as the file's top level. A customer's
+ * stack (`x-mcpfleet.customer`) belongs to that customer as a whole, so its changes are filed under it; the
+ * agent's stack is fleet-wide.
+ */
+function swarmObjects(file: string, content: string, owners: Owners) {
+  const document = (jsYaml.load(content) ?? {}) as Record<string, unknown>;
+  const marker = isPlainObject(document['x-mcpfleet']) ? document['x-mcpfleet'] : {};
+  const customer = owners.of('customer', marker.customer);
+  const owned = customer ? { customer } : {};
+  const objects: Array<Omit<OutputObject, 'output' | 'file'>> = [];
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    if ((key === 'services' || key === 'networks' || key === 'secrets' || key === 'configs') && isPlainObject(value)) {
+      for (const [name, definition] of Object.entries(value)) {
+        // The agent's stack joins every customer's network: each of those belongs to its customer.
+        const owner = customer ?? (key === 'networks' ? owners.of('network', name) : undefined);
+        objects.push({ id: `${key.slice(0, -1)} ${name}`, ...(owner && { customer: owner }), value: definition });
+      }
+    } else rest[key] = value;
+  }
+  objects.push({ id: `${file} (top level)`, ...owned, value: rest });
   return objects;
 }
 

@@ -6,7 +6,7 @@
  * sections — and a note says what was trimmed.
  */
 import type { Review } from './review-change.ts';
-import { customerCounts, formatField, outputCounts, sectionsOf, type Section } from './sections.ts';
+import { customerCounts, detailLines, formatField, outputCounts, sectionsOf, type Section } from './sections.ts';
 import { hasChanges, type ChangeKind } from './semantic-diff.ts';
 
 /** Default size limit of the rendered Markdown, in characters. */
@@ -55,7 +55,7 @@ export function renderMarkdown(review: Review, options: MarkdownOptions = {}): s
       const what =
         customer.change === 'changed'
           ? fieldList(customer.fields.map((f) => f.path || 'value'))
-          : `${customer.change}: ${customer.servers.map(escape).join(', ')}`;
+          : [`${customer.change}: ${customer.servers.map(escape).join(', ')}`, ...(customer.details ? detailLines(customer.details).map((line) => code(line, true)) : [])].join('<br>');
       if (!budget.add(`| ${ICON[customer.change]} | ${code(customer.id, true)} ${escape(customer.name)} | ${what} |\n`)) omitted.customers = diff.customers.length - index;
     });
     budget.add('\n');

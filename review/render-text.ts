@@ -4,7 +4,7 @@
  */
 import pc from 'picocolors';
 import type { Review } from './review-change.ts';
-import { customerCounts, formatField, MARK, outputCounts, sectionsOf } from './sections.ts';
+import { customerCounts, detailLines, formatField, MARK, outputCounts, sectionsOf } from './sections.ts';
 import { hasChanges, type ChangeKind } from './semantic-diff.ts';
 
 /** At most this many fields are listed per object; the rest are counted. */
@@ -33,6 +33,7 @@ export function renderText(review: Review, options: TextOptions = {}): string {
   lines.push(c.bold(`Customers: ${counts.added} added, ${counts.removed} removed, ${counts.changed} changed`));
   for (const customer of diff.customers) {
     lines.push(paint[customer.change](`  ${MARK[customer.change]} ${customer.id}  "${customer.name}"  ${customer.change} (${customer.servers.join(', ')})`));
+    for (const detail of customer.details ? detailLines(customer.details) : []) lines.push(`      ${detail}`);
     for (const field of customer.fields.slice(0, FIELDS_SHOWN)) lines.push(`      ${formatField(field)}`);
     if (customer.fields.length > FIELDS_SHOWN) lines.push(`      … ${customer.fields.length - FIELDS_SHOWN} more fields`);
   }

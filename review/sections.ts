@@ -4,7 +4,7 @@
  * Also the one-line formatting of a changed field.
  */
 import { compare } from '../fleet/compare.ts';
-import type { ChangeKind, CustomerChange, FieldChange, FleetDiff, ObjectChange } from './semantic-diff.ts';
+import type { ChangeKind, CustomerChange, CustomerDetails, FieldChange, FleetDiff, ObjectChange } from './semantic-diff.ts';
 
 /** One customer's part of the comparison, or the fleet-wide part (`customer` undefined). */
 export interface Section {
@@ -57,6 +57,21 @@ export function customerCounts(diff: FleetDiff): Record<ChangeKind, number> {
 }
 
 const MAX_VALUE = 72;
+
+/**
+ * An added or removed customer in a few lines a reviewer can approve from: its host, then per server its
+ * settings (upstream URLs, region, …), host port and credential variable names, then its gateway token's variable.
+ */
+export function detailLines(details: CustomerDetails): string[] {
+  const servers = details.servers.map((server) =>
+    [
+      `${server.server}: ${Object.entries(server.settings).map(([key, value]) => `${key} ${value}`).join(', ') || 'no settings'}`,
+      `host port ${server.hostPort}`,
+      server.credentialVariables.length > 0 ? `credentials ${server.credentialVariables.join(', ')}` : 'no credentials',
+    ].join(' · '),
+  );
+  return [`host ${details.host}`, ...servers, ...(details.gatewayTokenVariable ? [`gateway token ${details.gatewayTokenVariable}`] : [])];
+}
 
 /**
  * One changed field on one line: `environment.GRAFANA_URL: "https://a" → "https://b"`, `tenant: added "x"`,

@@ -4,7 +4,7 @@
  * differ. Computed from two generated fleets (base and working tree), both made by the same code.
  */
 import { compare } from '../fleet/compare.ts';
-import type { FleetCustomer } from '../fleet/model.ts';
+import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { generators } from '../generators/index.ts';
 import { deepEqual, diffFields, type FieldChange } from './field-diff.ts';
 import { MANIFEST_OUTPUT, type GeneratedFleet } from './generate-in-memory.ts';
@@ -24,6 +24,28 @@ export interface CustomerChange {
   servers: string[];
   /** For `changed`: fields of the customer's view (name, host, servers[…].config.…, image, port, credentials). */
   fields: FieldChange[];
+  /** For `added` and `removed`: what a reviewer approves or retires, server by server. */
+  details?: CustomerDetails;
+}
+
+/** An added or removed customer as a reviewer checks it: where each server points, its port, its variables. */
+export interface CustomerDetails {
+  host: string;
+  servers: ServerDetails[];
+  /** Variable holding the bearer token of the customer's gateway endpoint, when it has one. */
+  gatewayTokenVariable?: string;
+}
+
+/** One server of an added or removed customer. */
+export interface ServerDetails {
+  /** `name (type)`, or the type when the server has no name of its own. */
+  server: string;
+  /** Its runtime settings without the credential variable names: upstream URLs, region, tenant, … */
+  settings: Record<string, string>;
+  /** Port on 127.0.0.1 of the Docker host. */
+  hostPort: number;
+  /** Names of the variables holding its credentials (never their values). */
+  credentialVariables: string[];
 }
 
 /** An object of an output that is new, gone or different. */
@@ -122,17 +144,36 @@ function diffCustomers(before: FleetCustomer[], after: FleetCustomer[]): Custome
   for (const customer of after) {
     const old = previous.get(customer.id);
     previous.delete(customer.id);
-    if (!old) changes.push({ id: customer.id, name: customer.name, change: 'added', servers: serverList(customer), fields: [] });
+    if (!old) changes.push({ id: customer.id, name: customer.name, change: 'added', servers: serverList(customer), fields: [], details: detailsOf(customer) });
     else {
       const fields = diffFields(customerView(old), customerView(customer));
       if (fields.length > 0) changes.push({ id: customer.id, name: customer.name, change: 'changed', servers: serverList(customer), fields });
     }
   }
-  for (const customer of previous.values()) changes.push({ id: customer.id, name: customer.name, change: 'removed', servers: serverList(customer), fields: [] });
+  for (const customer of previous.values()) {
+    changes.push({ id: customer.id, name: customer.name, change: 'removed', servers: serverList(customer), fields: [], details: detailsOf(customer) });
+  }
   return changes.sort((a, b) => compare(a.id, b.id));
 }
 
-const serverList = (customer: FleetCustomer) => customer.servers.map((s) => (s.name === s.type ? s.type : `${s.name} (${s.type})`));
+const serverLabel = (server: FleetServer) => (server.name === server.type ? server.type : `${server.name} (${server.type})`);
+const serverList = (customer: FleetCustomer) => customer.servers.map(serverLabel);
+
+function detailsOf(customer: FleetCustomer): CustomerDetails {
+  return {
+    host: customer.host,
+    servers: customer.servers.map((server) => {
+      const variables = new Set(server.credentials.map((c) => c.variable));
+      return {
+        server: serverLabel(server),
+        settings: Object.fromEntries(Object.entries(server.runtimeConfig).filter(([, value]) => !variables.has(value))),
+        hostPort: server.hostPort,
+        credentialVariables: [...variables],
+      };
+    }),
+    ...(customer.gatewayToken && { gatewayTokenVariable: customer.gatewayToken.variable }),
+  };
+}
 
 /**
  * A customer as a reviewer thinks of it: what its file says (name, host, per server the runtime config:

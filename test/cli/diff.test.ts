@@ -47,11 +47,20 @@ describe('pnpm diff', () => {
     const out = result.stdout;
     expect(out).toContain(`main (${baseCommit.slice(0, 7)}, merge base with main) → working tree`);
 
+    // Added and removed customers in detail: URLs, host ports (each side's ports lock), credential variable names.
+    const portsOf = (json: string) => (JSON.parse(json) as { ports: Record<string, number> }).ports;
+    const basePorts = portsOf(fixture.git('show', 'main:out/ports.lock.json'));
+    const headPorts = portsOf(fixture.git('show', 'HEAD:out/ports.lock.json'));
     expect(block(out, 'Customers: 1 added, 1 removed, 1 changed')).toEqual([
       '  ~ bravo  "Bravo"  changed (grafana, genesys)',
       `      servers[grafana].config.grafana_url: "${OLD_URL}" → "${BRAVO_NEW_GRAFANA_URL}"`,
       '  - charlie  "Charlie"  removed (alertmanager)',
+      '      host charlie.example.com',
+      `      alertmanager: alertmanager_url http://charlie.example.com:9093 · host port ${basePorts['charlie/alertmanager']} · no credentials`,
       '  + delta  "Delta"  added (grafana, alertmanager)',
+      '      host delta.example.com',
+      `      grafana: grafana_url https://grafana.delta.example.com · host port ${headPorts['delta/grafana']} · credentials GRAFANA_TOKEN_DELTA`,
+      `      alertmanager: alertmanager_url http://delta.example.com:9093 · host port ${headPorts['delta/alertmanager']} · no credentials`,
     ]);
 
     const sectionTitles = out.split('\n').filter((l) => /^(\w[\w-]* \((added|removed|changed)\)|Fleet-wide)$/.test(l));
@@ -73,6 +82,16 @@ describe('pnpm diff', () => {
     expect(block(out, 'delta (added)')).toEqual(
       expect.arrayContaining(['    + service mcp-grafana-delta', '    + service mcp-alertmanager-delta', '    + GRAFANA_TOKEN_DELTA', '    + delta/grafana', '    + delta/alertmanager']),
     );
+    // A customer's Swarm stack is filed under the customer, never fleet-wide.
+    const swarmLines = (section: string) => {
+      const lines = block(out, section);
+      const start = lines.indexOf('  swarm');
+      return start < 0 ? [] : lines.slice(start + 1, lines.findIndex((l, i) => i > start && /^ {2}\S/.test(l)) >>> 0);
+    };
+    expect(swarmLines('delta (added)')).toEqual(expect.arrayContaining(['    + service mcp-grafana-delta', '    + network mcp-delta']));
+    expect(swarmLines('charlie (removed)')).toEqual(expect.arrayContaining(['    - service mcp-alertmanager-charlie']));
+    // Fleet-wide keeps only the agent's own service (it joins the new network and leaves the old one).
+    expect(swarmLines('Fleet-wide').filter((l) => /^ {4}[+~-] /.test(l))).toEqual(['    ~ service mcp-agent']);
 
     const summaryEnd = out.indexOf('diff --git');
     expect(summaryEnd).toBeGreaterThan(out.indexOf('Customers:'));
@@ -138,8 +157,8 @@ describe('pnpm diff', () => {
     expect(md.length).toBeLessThanOrEqual(60_000);
     expect(md).toContain('**Customers: 1 added, 1 removed, 1 changed**');
     expect(md).toContain('| ✏️ | `bravo` Bravo | `servers[grafana].config.grafana_url` |');
-    expect(md).toContain('| ➖ | `charlie` Charlie | removed: alertmanager |');
-    expect(md).toContain('| ➕ | `delta` Delta | added: grafana, alertmanager |');
+    expect(md).toContain('| ➖ | `charlie` Charlie | removed: alertmanager<br>`host charlie.example.com`<br>`alertmanager: alertmanager_url http://charlie.example.com:9093 · host port ');
+    expect(md).toMatch(/\| ➕ \| `delta` Delta \| added: grafana, alertmanager<br>`host delta\.example\.com`<br>`grafana: grafana_url https:\/\/grafana\.delta\.example\.com · host port \d+ · credentials GRAFANA_TOKEN_DELTA`<br>`alertmanager: [^`]+` \|/);
     const summaries = [...md.matchAll(/<details><summary>(.*?)<\/summary>/g)].map((m) => m[1]);
     expect(summaries).toEqual([
       expect.stringMatching(/^✏️ <b>bravo<\/b> Bravo — changed \(\d+ objects\)$/),
