@@ -2,9 +2,11 @@
  * The HTTP API and web page (node:http, no framework).
  *
  * Routes: `GET /` (page), `GET /healthz`, `GET /readyz`, `GET /api/customers`, `GET /api/customers/{id or name}`,
- * `POST /api/customers/switch`, `GET /api/tools`, `POST /api/tools/call`, `GET /api/servers`; and, when a
- * {@link Gateway} is given, each customer's MCP endpoint under `/customers/<id>/` (`mcp`, `sse`, `messages`), which
- * authorizes with its own per-customer tokens.
+ * `POST /api/customers/switch`, `GET /api/tools`, `POST /api/tools/call`, `GET /api/servers`; the agent page's
+ * per-customer routes (`GET /api/fleet`, `/api/customers/<id>/servers|reconnect|tools|tools/call|client-config`, see
+ * {@link CustomerRoutes}); and, when a {@link Gateway} is given, each customer's MCP endpoint under `/customers/<id>/`
+ * (`mcp`, `sse`, `messages`), which authorizes with its own per-customer tokens, as does
+ * `POST /api/customers/<id>/tools/call`.
  *
  * Security: with a token configured every `/api/` request needs `Authorization: Bearer <token>`; when bound to a
  * loopback address, requests whose `Host` is not a loopback name are refused (DNS-rebinding guard); a browser
@@ -26,7 +28,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { AgentRuntime, UnknownCustomerError } from './agent-runtime.ts';
 import { BearerAuth } from './auth.ts';
+import { CustomerRoutes } from './api/customer-routes.ts';
+import { ServerHealth } from './api/server-health.ts';
+import type { ServerHealthOptions } from './api/server-health.ts';
+import { toolCallFailure } from './api/tool-call.ts';
 import { Gateway } from './gateway/gateway.ts';
+import { GatewayAuth } from './gateway/gateway-auth.ts';
 import { scrubErrorResult } from './gateway/gateway-results.ts';
 import { UpstreamError } from './pool/mcp-connection.ts';
 import { RepeatFolder, silentLogger } from './logger.ts';
@@ -66,6 +73,14 @@ export interface ApiServerOptions {
   logRepeatIntervalMs?: number;
   /** Serves `GET /metrics` (guarded like `/api`) and counts requests and API tool calls; without it `/metrics` is 404. */
   metrics?: RuntimeMetrics;
+  /**
+   * The per-customer token policy that `POST /api/customers/<id>/tools/call` applies (the gateway's, so pass the
+   * gateway's instance). Default: built from the config with no environment, so customers naming `gateway.token_env`
+   * are closed (503) and the others need `apiToken` when set.
+   */
+  customerAuth?: GatewayAuth;
+  /** Throttles and bounds of the page's health checks (`/api/fleet`, `/api/customers/<id>/servers`). */
+  health?: ServerHealthOptions;
 }
 
 /** Defaults of the HTTP server's slow-client and connection limits. */
@@ -132,6 +147,19 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   const allowedOrigins = options.allowedOrigins ?? [];
   // One folder for the server's own repeated warnings (5xx request lines, failed API tool calls, refused connections).
   const repeats = new RepeatFolder(logger, options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs });
+  let listeningUrl = '';
+  const customerRoutes = new CustomerRoutes({
+    runtime,
+    health: new ServerHealth(runtime, options.health),
+    auth: options.customerAuth ?? new GatewayAuth(runtime.config, {}, options.apiToken),
+    ...(gateway && { gateway }),
+    ...(metrics && { metrics }),
+    logger,
+    repeats,
+    maxBodyBytes: maxBody,
+    baseUrl: () => listeningUrl,
+    send: (res, status, body) => sendJson(res, status, body, redactor),
+  });
   let shuttingDown = false;
   /** Set once the drain stops accepting: answers then close their connection. */
   let stoppedAccepting = false;
@@ -198,6 +226,12 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
         res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
         res.end(method === 'HEAD' ? undefined : text);
         return;
+      }
+      if (CustomerRoutes.matches(path)) {
+        // The tool call is authorized by the gateway's per-customer policy (which requires AGENT_API_TOKEN wherever
+        // the gateway does); every other page route like the rest of /api.
+        if (!CustomerRoutes.isToolCall(path)) requireApiToken(req, res);
+        return await customerRoutes.handle(req, res, method, path);
       }
       if (path === '/api' || path.startsWith('/api/')) {
         requireApiToken(req, res);
@@ -298,20 +332,8 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
             { customer, server, tool, stage: error.stage, reason, error: message },
             { customer, server, stage: error.stage, reason },
           );
-          const status = error.stage === 'connect' ? 503 : error.failure.reason === 'timeout' ? 504 : 502;
-          const code = error.stage === 'connect' ? 'server_unavailable' : error.failure.reason === 'timeout' ? 'tool_timeout' : 'tool_call_failed';
-          return sendJson(
-            res,
-            status,
-            {
-              error: `${error.stage === 'connect' ? 'server unavailable' : 'tool call failed'}: ${error.failure.message}`,
-              code,
-              tool,
-              reason: error.failure.reason,
-              ...(error.retryInMs ? { retry_in_ms: error.retryInMs } : {}),
-            },
-            redactor,
-          );
+          const failed = toolCallFailure(error, tool);
+          return sendJson(res, failed.status, failed.body, redactor);
         }
         throw error;
       }
@@ -396,6 +418,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  listeningUrl = `http://${hostForUrl}:${port}`;
   const close = async (): Promise<void> => {
     shuttingDown = true;
     await gateway?.close();

@@ -15,12 +15,14 @@ import { SessionSeal, SessionSecretError, sessionSecretsFromEnv } from './sessio
 import { HealthProbe } from './metrics/health-probe.ts';
 import { RuntimeMetrics } from './metrics/runtime-metrics.ts';
 import { startTracing, stopTracing } from './metrics/tracing.ts';
+import { composeFileBeside, ComposeFileError, composeHint, publishedPorts, rewriteUpstreams, unresolvedServiceHosts } from './upstream-hosts.ts';
 
 async function main(): Promise<number> {
   let options;
   let loaded;
   let sessionSecrets: string[];
   let seal: SessionSeal | undefined;
+  let upstreamRewrite: { file: string; rewritten: number; missing: string[] } | undefined;
   try {
     options = parseOptions(process.argv.slice(2), process.env);
     if (options === 'help') {
@@ -28,10 +30,15 @@ async function main(): Promise<number> {
       return 0;
     }
     loaded = loadConfig(options.configPath, options.schemaPath ? { schemaPath: options.schemaPath } : {});
+    if (options.upstreamComposeFile) {
+      const rewrite = rewriteUpstreams(loaded.config, publishedPorts(options.upstreamComposeFile));
+      loaded = { ...loaded, config: rewrite.config };
+      upstreamRewrite = { file: options.upstreamComposeFile, rewritten: rewrite.rewritten, missing: rewrite.missing };
+    }
     sessionSecrets = sessionSecretsFromEnv(process.env);
     seal = sessionSecrets.length > 0 ? new SessionSeal(sessionSecrets) : undefined;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof OptionsError || error instanceof SessionSecretError) {
+    if (error instanceof ConfigError || error instanceof OptionsError || error instanceof SessionSecretError || error instanceof ComposeFileError) {
       process.stderr.write(`agent: ${error.message}\n`);
       return 1;
     }
@@ -82,6 +89,7 @@ async function main(): Promise<number> {
       maxConnectionsPerAddress: options.httpMaxConnectionsPerAddress,
       logRepeatIntervalMs: options.logRepeatIntervalMs,
       ...(metrics && { metrics }),
+      customerAuth: gatewayAuth,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -104,6 +112,17 @@ async function main(): Promise<number> {
     audit_arguments: options.auditArguments,
     sessions: seal ? 'sealed (any replica with the same AGENT_SESSION_SECRET serves them)' : 'this process only',
   });
+  if (upstreamRewrite) {
+    logger.info('upstream URLs rewritten to the ports the compose file publishes', { file: upstreamRewrite.file, rewritten: upstreamRewrite.rewritten });
+    if (upstreamRewrite.missing.length) logger.warn('compose service hosts not published in the compose file: left as configured', { file: upstreamRewrite.file, hosts: upstreamRewrite.missing.slice(0, 20) });
+  } else {
+    // On the host, a config generated for compose names services that resolve only inside the compose network.
+    const config = loaded.config;
+    const configPath = loaded.configPath;
+    void unresolvedServiceHosts(config).then((unresolved) => {
+      if (unresolved.length) logger.warn(composeHint(unresolved, config, composeFileBeside(configPath)), { hosts: unresolved.slice(0, 20) });
+    });
+  }
   const health = metrics ? new HealthProbe(runtime, metrics, options.healthIntervalMs, logger) : undefined;
   health?.start();
   if (!isLoopback(options.host) && !options.apiToken) {

@@ -52,6 +52,11 @@ export interface AgentOptions {
   drainDelayMs: number;
   /** After SIGTERM and the delay: most time in-flight requests get to finish, ms. */
   drainTimeoutMs: number;
+  /**
+   * A compose file whose published ports replace compose service names in upstream URLs (`--upstream-compose-file`,
+   * `AGENT_UPSTREAM_COMPOSE_FILE`): for running the agent on the host against servers compose started.
+   */
+  upstreamComposeFile?: string;
 }
 
 /** A bad flag or variable. */
@@ -107,6 +112,10 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
                             the replica out before it stops accepting (AGENT_DRAIN_DELAY_MS, default 0)
   --drain-timeout-ms MS     on SIGTERM, after the delay: time in-flight requests get to finish before the rest are
                             cut (AGENT_DRAIN_TIMEOUT_MS, default 20000)
+  --upstream-compose-file FILE
+                            reach upstreams named by compose service (http://mcp-grafana-acme:8000/…) through the ports
+                            FILE publishes on the host (127.0.0.1:20004), for running the agent outside compose
+                            (AGENT_UPSTREAM_COMPOSE_FILE, e.g. out/docker-compose.mcps.yml; default: URLs as configured)
   --audit-arguments         include tool-call arguments in the gateway's audit log lines
                             (AGENT_AUDIT_ARGUMENTS=1; default: names, outcome and duration only)
   --help                    this text
@@ -152,6 +161,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         'health-interval-ms': { type: 'string' },
         'drain-timeout-ms': { type: 'string' },
         'audit-arguments': { type: 'boolean' },
+        'upstream-compose-file': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -178,6 +188,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
   const logLevel = pick('log-level', 'AGENT_LOG_LEVEL').value ?? 'info';
   if (!isLogLevel(logLevel)) throw new OptionsError(`log level must be debug, info, warn or error (got ${JSON.stringify(logLevel.slice(0, 20))})`);
   const schemaPath = pick('schema', 'AGENT_SCHEMA').value;
+  const upstreamComposeFile = pick('upstream-compose-file', 'AGENT_UPSTREAM_COMPOSE_FILE').value;
   const apiToken = env.AGENT_API_TOKEN || undefined;
   const gateway = pick('gateway', 'AGENT_GATEWAY');
   const gatewayOn = flag(gateway.value, gateway.source, true, ['on', 'off']);
@@ -216,6 +227,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
     healthIntervalMs: integer('health-interval-ms', 'AGENT_HEALTH_INTERVAL_MS', 30_000, 0, 86_400_000),
     drainDelayMs: integer('drain-delay-ms', 'AGENT_DRAIN_DELAY_MS', 0, 0, 600_000),
     drainTimeoutMs: integer('drain-timeout-ms', 'AGENT_DRAIN_TIMEOUT_MS', 20_000, 0, 600_000),
+    ...(upstreamComposeFile ? { upstreamComposeFile } : {}),
   };
 }
 

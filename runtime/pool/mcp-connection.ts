@@ -365,6 +365,17 @@ export class McpConnection {
   }
 
   /**
+   * Connects again now, skipping the backoff (an operator's Reconnect): a connected server gets a fresh connection, an
+   * attempt in progress is joined. Rejects like {@link connect}.
+   */
+  reconnect(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    this.nextAttemptAt = 0;
+    if (this.client) this.dropClient();
+    return this.connect();
+  }
+
+  /**
    * Calls a tool by its upstream name. Connects first if needed; on HTTP 404 (session expired) or a changed revision
    * re-connects once and retries. Rejects with {@link UpstreamError}: `stage: 'connect'` when the server is
    * unavailable, `'call'` when the request failed (timeout, JSON-RPC error); connection-level failures put the
