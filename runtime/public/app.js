@@ -11,6 +11,7 @@ const FLEET_EVERY = 3;
 const REQUEST_TIMEOUT_MS = 20000;
 
 let token = sessionStorage.getItem('agentToken') || '';
+const names = new Map(); // customer id → display name
 let selected = null; // customer id shown
 let toolGroups = []; // [{ name, type, state, tools: [...] }]
 let toolsSignature = '';
@@ -78,6 +79,7 @@ async function loadCustomers() {
   const select = $('customer');
   select.replaceChildren(el('option', { value: '', text: '— select a customer —' }));
   for (const c of data.customers) {
+    names.set(c.id, c.name);
     select.append(el('option', { value: c.id, text: `${c.name} (${c.mcp_types.join(', ')})` }));
   }
   select.disabled = false;
@@ -141,6 +143,15 @@ async function loadServers(id) {
   const data = await api(`/api/customers/${enc(id)}/servers`);
   if (selected !== id) return;
   renderServers(data.servers);
+  summarize(id, data.servers);
+}
+
+// The status line follows the refreshes (the switch's answer is only its first value).
+function summarize(id, servers) {
+  const count = (health) => servers.filter((s) => s.health === health).length;
+  const other = servers.length - count('up') - count('down');
+  const tools = servers.reduce((n, s) => n + (s.tool_count || 0), 0);
+  setStatus(`${names.get(id) || id}: ${count('up')} connected, ${count('down')} failed${other ? `, ${other} connecting` : ''}, ${tools} tools`);
 }
 
 function renderServers(servers) {
@@ -171,7 +182,10 @@ async function reconnect(server, button) {
   button.textContent = 'Reconnecting…';
   try {
     const data = await api(`/api/customers/${enc(id)}/reconnect`, { method: 'POST', body: JSON.stringify({ server }) });
-    if (selected === id) renderServers(data.servers);
+    if (selected === id) {
+      renderServers(data.servers);
+      summarize(id, data.servers);
+    }
     await loadTools(id);
   } catch (error) {
     setStatus(`Reconnect failed: ${error.message}`);
@@ -270,6 +284,7 @@ function openCall(tool) {
   $('call-description').textContent = tool.description || '';
   $('call-result').hidden = true;
   $('call-result').textContent = '';
+  delete $('call-result').dataset.outcome;
   $('call-status').textContent = '';
   const schema = tool.input_schema && typeof tool.input_schema === 'object' ? tool.input_schema : {};
   const props = schema.properties && typeof schema.properties === 'object' ? schema.properties : {};
@@ -382,6 +397,7 @@ async function runCall(e) {
     sessionStorage.setItem(`customerToken:${id}`, bearer);
   }
   $('call-status').textContent = 'Calling…';
+  $('call-result').dataset.outcome = 'pending';
   const started = performance.now();
   let answer;
   try {
