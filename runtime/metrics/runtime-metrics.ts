@@ -31,12 +31,16 @@ const ROUTES: Array<[RegExp, string]> = [
   [/^\/customers\/[^/]+\/messages$/, '/customers/:id/messages'],
   [/^\/api\/customers\/[^/]+$/, '/api/customers/:id'],
 ];
-const FIXED_ROUTES = new Set(['/', '/index.html', '/app.js', '/app.css', '/healthz', '/readyz', '/metrics', '/api', '/api/customers', '/api/customers/switch', '/api/tools', '/api/tools/call', '/api/servers']);
+// The agent page's per-customer routes (runtime/api/customer-routes.ts): `/api/customers/:id/servers`, ….
+const CUSTOMER_SUBROUTE = /^\/api\/customers\/[^/]+\/(servers|reconnect|tools|tools\/call|client-config)$/;
+const FIXED_ROUTES = new Set(['/', '/index.html', '/app.js', '/app.css', '/healthz', '/readyz', '/metrics', '/api', '/api/customers', '/api/customers/switch', '/api/tools', '/api/tools/call', '/api/servers', '/api/fleet']);
 
 /** The route template of a request path (`other` for anything unknown). */
 export function routeOf(path: string): string {
   if (FIXED_ROUTES.has(path)) return path;
   for (const [pattern, route] of ROUTES) if (pattern.test(path)) return route;
+  const sub = CUSTOMER_SUBROUTE.exec(path);
+  if (sub) return `/api/customers/:id/${sub[1]}`;
   return 'other';
 }
 

@@ -214,7 +214,12 @@ describe('agent page API', () => {
     const leak = await post('/api/customers/acme/tools/call', { tool: 'grafana_leak_result', arguments: {} }, ACME_TOKEN);
     expect(leak.status).toBe(200);
     expect(leak.body.result.isError).toBe(true);
-    for (const path of ['/api/fleet', '/api/customers', '/api/customers/acme', '/api/servers', '/api/tools', '/metrics']) await get(path);
+    for (const path of ['/api/fleet', '/api/customers', '/api/customers/acme', '/api/servers', '/api/tools']) await get(path);
+    // The page's routes are counted by template, not by customer.
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(seen.at(-1)).toMatch(/mcpfleet_http_requests_total\{route="\/api\/customers\/:id\/servers",method="GET",status="200"\}/);
+    expect(seen.at(-1)).not.toContain('/api/customers/acme/');
     for (const id of ['acme', 'beta', 'gamma', 'locked']) {
       for (const route of ['servers', 'tools', 'client-config']) expect((await get(`/api/customers/${id}/${route}`)).status).toBe(200);
     }
