@@ -367,7 +367,7 @@ function collectArguments() {
 
 function syncCallToken() {
   const id = selected;
-  const needs = gatewayInfo && (gatewayInfo.auth === 'customer-token' || gatewayInfo.auth === 'token-unset');
+  const needs = gatewayInfo && gatewayInfo.auth === 'customer-token';
   $('call-token-row').hidden = !needs;
   $('call-token-env').textContent = needs ? `($${gatewayInfo.token_env})` : '';
   if (needs) $('call-token').value = sessionStorage.getItem(`customerToken:${id}`) || '';
