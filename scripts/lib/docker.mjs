@@ -12,11 +12,26 @@ export async function assertEngineReachable() {
   return result.stdout.trim();
 }
 
+/**
+ * The installed compose: its argv prefix, how a person types it (for hints), and the flag that turns its colours off.
+ * @returns {Promise<{ command: string[], name: string, v2: boolean, noAnsi: string[] }>}
+ */
+export async function composeInfo() {
+  const v2 = await $({ nothrow: true, quiet: true })`docker compose version --short`;
+  if (v2.exitCode === 0) return { command: ['docker', 'compose'], name: 'docker compose', v2: true, noAnsi: ['--ansi', 'never'] };
+  const v1 = await $({ nothrow: true, quiet: true })`docker-compose version --short`;
+  if (v1.exitCode === 0) {
+    // --ansi came with 1.28; before it only --no-ansi (deprecated since).
+    const [major, minor] = v1.stdout.trim().split('.').map(Number);
+    const ansi = major > 1 || (major === 1 && minor >= 28);
+    return { command: ['docker-compose'], name: 'docker-compose', v2: false, noAnsi: ansi ? ['--ansi', 'never'] : ['--no-ansi'] };
+  }
+  throw new Error('Neither `docker compose` (v2 plugin) nor `docker-compose` (v1) is installed: install one (Debian: apt-get install docker-compose).');
+}
+
 /** The compose command as an argv prefix. */
 export async function composeCommand() {
-  if ((await $({ nothrow: true, quiet: true })`docker compose version`).exitCode === 0) return ['docker', 'compose'];
-  if ((await $({ nothrow: true, quiet: true })`docker-compose version`).exitCode === 0) return ['docker-compose'];
-  throw new Error('Neither `docker compose` (v2 plugin) nor `docker-compose` (v1) is installed.');
+  return (await composeInfo()).command;
 }
 
 /**
@@ -24,7 +39,11 @@ export async function composeCommand() {
  * @property {string} service
  * @property {string} id
  * @property {string} state        running, exited, …
+ * @property {string} image
  * @property {string|undefined} health  Docker healthcheck status when the image has one
+ * @property {{ output: string, exitCode: number, at: string }|undefined} healthOutput  the last check's own output
+ * @property {number} exitCode     of the last run
+ * @property {number} restartCount
  * @property {string} startedAt
  */
 
@@ -32,11 +51,40 @@ export async function composeCommand() {
 export async function projectContainers(project) {
   const ids = (await $({ quiet: true })`docker ps -aq --filter label=com.docker.compose.project=${project}`).stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return new Map();
-  const inspected = JSON.parse((await $({ quiet: true })`docker inspect ${ids}`).stdout);
+  const inspected = JSON.parse((await $({ quiet: true, nothrow: true })`docker inspect ${ids}`).stdout || '[]');
   return new Map(
-    inspected.map((c) => [
-      c.Config.Labels['com.docker.compose.service'],
-      { service: c.Config.Labels['com.docker.compose.service'], id: c.Id.slice(0, 12), state: c.State.Status, health: c.State.Health?.Status, startedAt: c.State.StartedAt },
-    ]),
+    inspected.map((c) => {
+      const log = c.State.Health?.Log ?? [];
+      const last = log[log.length - 1];
+      return [
+        c.Config.Labels['com.docker.compose.service'],
+        {
+          service: c.Config.Labels['com.docker.compose.service'],
+          id: c.Id.slice(0, 12),
+          image: c.Config.Image,
+          state: c.State.Status,
+          health: c.State.Health?.Status,
+          healthOutput: last ? { output: String(last.Output ?? '').trim(), exitCode: last.ExitCode, at: last.End } : undefined,
+          exitCode: c.State.ExitCode,
+          restartCount: c.RestartCount ?? 0,
+          startedAt: c.State.StartedAt,
+        },
+      ];
+    }),
   );
+}
+
+/** The last lines a container printed (stdout and stderr), for a failure report. */
+export async function containerLogTail(id, lines = 5) {
+  const result = await $({ quiet: true, nothrow: true })`docker logs --tail ${String(lines)} ${id}`;
+  return `${result.stdout}${result.stderr}`.trim();
+}
+
+/** The last health check output of a container (any state, as long as it exists), or undefined. */
+export async function containerHealthOutput(id) {
+  const result = await $({ quiet: true, nothrow: true })`docker inspect --format ${'{{json .State.Health}}'} ${id}`;
+  if (result.exitCode !== 0) return undefined;
+  const log = JSON.parse(result.stdout.trim() || 'null')?.Log ?? [];
+  const last = log[log.length - 1];
+  return last ? String(last.Output ?? '').trim() : undefined;
 }

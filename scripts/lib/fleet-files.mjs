@@ -1,5 +1,6 @@
 // What the generators decided, read back from the generated compose file: services, their customer, type,
 // published port, MCP path and credential variables. Nothing here derives a name again.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import YAML from 'yaml';
 
@@ -67,4 +68,24 @@ export function selectServices(services, { customers = [], types = [] }) {
   }
   const selected = mcp.filter((s) => (customers.length === 0 || customers.includes(s.customer)) && (types.length === 0 || types.includes(s.type)));
   return { servers: selected, agent: services.find((s) => s.role === 'agent'), everything: customers.length === 0 && types.length === 0 };
+}
+
+/**
+ * The agent's gateway token variables and the customer each guards, from the generated mcp_servers.json (empty when
+ * the file cannot be read). @returns {Map<string, string>}
+ */
+export function gatewayTokens(mcpServersFile) {
+  try {
+    const config = JSON.parse(readFileSync(mcpServersFile, 'utf8'));
+    return new Map((config.customers ?? []).filter((c) => c.gateway?.token_env).map((c) => [c.gateway.token_env, c.id]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Whose a missing credential is, for a message: the customer's server, or the agent (naming the customer a gateway token guards). */
+export function credentialOwner({ customer, service, variable }, gateways = new Map()) {
+  if (customer) return `customer ${customer}, service ${service}`;
+  const guarded = gateways.get(variable);
+  return `the agent${guarded ? `: gateway token of customer ${guarded}` : ''}, service ${service}`;
 }

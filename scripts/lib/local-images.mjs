@@ -344,6 +344,13 @@ function checkExecutable(healthcheck) {
   return undefined;
 }
 
+/** A compose duration ('30s', '1m30s', '500ms') in seconds. */
+function seconds(duration) {
+  let total = 0;
+  for (const [, n, unit] of String(duration).matchAll(/(\d+(?:\.\d+)?)(ms|us|ns|h|m|s)/g)) total += Number(n) * { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 }[unit];
+  return total;
+}
+
 /** The container port and MCP path of an MCP server service (compose or stack syntax), or undefined. */
 function mcpEndpoint(definition) {
   const labels = { ...(definition.labels ?? {}), ...(definition.deploy?.labels ?? {}) };
@@ -389,7 +396,8 @@ export function overrideServices(document, present) {
       const base = definition.healthcheck ?? {};
       override.healthcheck = {
         test: ['CMD', 'node', HEALTH_SCRIPT, endpoint],
-        interval: base.interval ?? '30s',
+        // At most 10 s apart: `docker ps` turns healthy soon after manage status does (compose v1 has no start_interval).
+        interval: seconds(base.interval ?? '30s') > 10 ? '10s' : base.interval,
         timeout: base.timeout ?? '5s',
         retries: base.retries ?? 3,
         start_period: base.start_period ?? '20s',

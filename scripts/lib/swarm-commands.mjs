@@ -8,7 +8,9 @@ import path from 'node:path';
 import Table from 'cli-table3';
 import { chalk, sleep } from 'zx';
 import YAML from 'yaml';
-import { selectServices } from './fleet-files.mjs';
+import { containerHealthOutput } from './docker.mjs';
+import { credentialOwner, gatewayTokens, selectServices } from './fleet-files.mjs';
+import { standInFor, swarmOverrideFile, writeOverride } from './local-images.mjs';
 import { probeHttp, probeMcp } from './mcp-health.mjs';
 import {
   assertSwarmManager,
@@ -54,16 +56,28 @@ export async function swarmMain(options, helpers) {
   const selectedCustomers = new Set(selection.servers.map((s) => s.customer));
   const customerStacks = stacks.filter((s) => s.role === 'customer' && selectedCustomers.has(s.customer));
   const agentStack = stacks.find((s) => s.role === 'agent');
-  const targets = [...selection.servers, ...(selection.agent && options.agent ? [selection.agent] : [])];
+  if (options.local) useLocalImages(options, stacks, new Set([...selection.servers, ...(options.agent && agentStack ? agentStack.services : [])].map((s) => s.swarmName)));
+  let targets = [...selection.servers, ...(selection.agent && options.agent ? [selection.agent] : [])];
+  // A part of the fleet (--customer, --type) is whole without the agent when the agent's stack is not deployed:
+  // a customer brought up alone cannot have it (it joins every customer's network).
+  if (!selection.everything && selection.agent && options.agent && ['status', 'restart', 'logs'].includes(options.command)) {
+    const agentState = await serviceStates([selection.agent.swarmName]);
+    if (!agentState.has(selection.agent.swarmName)) {
+      targets = targets.filter((s) => s !== selection.agent);
+      if (options.command === 'status' && !options.json) console.error(chalk.dim(`The agent (stack ${selection.agent.stack}) is not deployed; shown: the selection without it.`));
+    }
+  }
   const collect = () => collectStatus(targets);
   // While waiting, a task found healthy is not probed again (at 100 services the probes cost seconds of CPU that
   // the engine needs to start the others); a replaced task is a new key and is probed.
   const healthyTasks = new Map();
+  const since = Date.now();
   const wait = (rows = targets) =>
     helpers.waitFor(() => collectStatus(rows, healthyTasks), {
       timeoutSeconds: options.timeoutSeconds,
       ready: (r) => r.healthy && r.settled,
       reason: (r) => (r.healthy ? `update ${r.update ?? 'pending'}` : r.reason),
+      failure: (r) => taskFailure(r, since),
     });
 
   switch (options.command) {
@@ -89,6 +103,32 @@ export async function swarmMain(options, helpers) {
 }
 
 /**
+ * Points the stacks at the local images (manage build --local): each stack's override, rewritten when its file
+ * changed, goes to docker stack deploy after it. Warns about selected services with no local image.
+ */
+function useLocalImages(options, stacks, selected) {
+  const present = (image) => options.local.present.has(image) || options.local.present.has(`${image}:latest`);
+  for (const stack of stacks) {
+    const { file, changed, entries } = writeOverride(stack.file, swarmOverrideFile(options.local.dir, stack.file), present, { stack: true });
+    stack.override = file;
+    if (changed) console.error(chalk.dim(`${shown(file)}: updated for the current ${shown(stack.file)}`));
+    for (const e of entries.filter((x) => selected.has(`${stack.stack}_${x.service}`) && !x.local && standInFor(x.image ?? ''))) {
+      console.error(chalk.yellow(`${e.service}${e.customer ? ` (customer ${e.customer})` : ''}: ${e.image}: ${e.note}; run pnpm manage build --local`));
+    }
+  }
+}
+
+/**
+ * Why waiting for a Swarm service is pointless, or null: one of its tasks failed or was rejected since the wait
+ * began. Quotes the task's error and, when its container is on this node, the health check's last output.
+ */
+async function taskFailure(row, since) {
+  if (!row.lastError || !row.lastErrorAt || Date.parse(row.lastErrorAt) < since || row.healthy) return null;
+  const check = row.lastErrorContainer ? await containerHealthOutput(row.lastErrorContainer) : undefined;
+  return `a task failed: "${row.lastError}"${check ? `; the health check's last output: "${check.replace(/\s*\n\s*/g, ' | ').slice(0, 400)}"` : ''}`;
+}
+
+/**
  * Checks credentials, then deploys the customers' stacks, then the agent's when every network it joins exists.
  * @returns {Promise<{ code: number, agentDeployed: boolean }>}
  */
@@ -98,6 +138,7 @@ async function up(options, customerStacks, agentStack) {
   // The agent needs the customers' gateway tokens.
   const withAgent = [...servers, ...(options.agent && agentStack ? agentStack.services : [])];
   const missing = withAgent.flatMap((s) => s.credentials.filter((v) => !env[v]).map((variable) => ({ variable, service: s.service, customer: s.customer })));
+  const gateways = gatewayTokens(path.join(path.dirname(options.swarmDir), 'mcp_servers.json'));
   const secrets = await existingSecrets();
   // The agent's secret (its session key) too, when the agent is deployed.
   const mounting = [...servers, ...(options.agent && agentStack ? agentStack.services : [])];
@@ -105,8 +146,9 @@ async function up(options, customerStacks, agentStack) {
   if (missing.length > 0 || noSecret.length > 0) {
     if (missing.length > 0) {
       console.error(chalk.red(`${missing.length} credential variable${missing.length === 1 ? ' is' : 's are'} not set; nothing was deployed:`));
-      for (const m of missing) console.error(`  ${m.variable}  (${m.customer ? `customer ${m.customer}, ` : ''}service ${m.service})`);
+      for (const m of missing) console.error(`  ${m.variable}  (${credentialOwner(m, gateways)})`);
       console.error(`Set them in ${shown(options.envFile)} (template: out/env/mcp_credentials.env.example) or in the environment.`);
+      if (missing.some((m) => !m.customer) && options.customers.length > 0) console.error('Or leave the agent out: --no-agent.');
     }
     if (noSecret.length > 0) {
       console.error(chalk.red(`${noSecret.length} Swarm secret${noSecret.length === 1 ? ' does' : 's do'} not exist; nothing was deployed:`));
@@ -252,6 +294,9 @@ async function collectStatus(targets, healthyTasks) {
         uptimeSeconds: state?.taskState === 'running' && state.startedAt ? Math.max(0, Math.round((Date.now() - Date.parse(state.startedAt)) / 1000)) : null,
         tools: probe.tools ?? null,
         latencyMs: probe.latencyMs ?? null,
+        lastError: state?.lastError ?? null,
+        lastErrorAt: state?.lastErrorAt ?? null,
+        lastErrorContainer: state?.lastErrorContainer ?? null,
       };
     }),
   );

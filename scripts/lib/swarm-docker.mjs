@@ -38,7 +38,9 @@ export async function existingSwarmNetworks() {
  * Returns the CLI's messages without its advice lines; throws with its error.
  */
 export async function deployStack(stack, { env, resolveImage = 'always' }) {
-  const result = await $({ quiet: true, nothrow: true, env })`docker stack deploy --prune --resolve-image ${resolveImage} -c ${stack.file} ${stack.stack}`;
+  // A local-images override (manage build --local) goes after the generated file, as a second compose file.
+  const files = [stack.file, ...(stack.override ? [stack.override] : [])].flatMap((f) => ['-c', f]);
+  const result = await $({ quiet: true, nothrow: true, env })`docker stack deploy --prune --resolve-image ${resolveImage} ${files} ${stack.stack}`;
   const output = lines(`${result.stdout}\n${result.stderr}`).filter(
     (l) => !/--detach|detach=false|will become the default|could not be accessed on a registry|Each node will access|possibly leading to different|versions of the image|^image .* could not/i.test(l) && l !== '',
   );
@@ -84,6 +86,8 @@ export async function pruneConfigs(stack, keep) {
  * @property {string} taskState      state of the newest task meant to run (running, starting, ready, …; 'none')
  * @property {string|null} startedAt when that task reached its state
  * @property {string|null} lastError the newest task failure (e.g. "task: non-zero exit (137) (failed)")
+ * @property {string|null} lastErrorAt when that task failed
+ * @property {string|null} lastErrorContainer its container's id (for its health check's output)
  * @property {string|null} update    UpdateStatus.State (updating, completed, rollback_completed, paused, …)
  */
 
@@ -115,6 +119,8 @@ export async function serviceStates(swarmNames) {
           taskState: current[0]?.Status.State ?? 'none',
           startedAt: current[0]?.Status.Timestamp ?? null,
           lastError: failed ? `${failed.Status.Err} (${failed.Status.State})` : null,
+          lastErrorAt: failed?.Status.Timestamp ?? null,
+          lastErrorContainer: failed?.Status.ContainerStatus?.ContainerID ?? null,
           update: service.UpdateStatus?.State ?? null,
         },
       ];
