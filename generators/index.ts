@@ -1,6 +1,7 @@
 /** The generator registry: `pnpm generate` runs these in order; `--only` picks by name. */
 import { composeGenerator } from './compose.ts';
 import { envTemplateGenerator } from './env-template.ts';
+import { gitopsGenerator } from './gitops/index.ts';
 import type { Generator } from './generator.ts';
 import { jsonSchemaGenerator } from './json-schema.ts';
 import { kubernetesGenerator } from './kubernetes/index.ts';
@@ -15,6 +16,7 @@ export const generators: Generator[] = [
   runtimeConfigGenerator,
   jsonSchemaGenerator,
   kubernetesGenerator,
+  gitopsGenerator,
   swarmGenerator,
   monitoringGenerator,
   portsLockGenerator,

@@ -3,6 +3,7 @@
  * Every field has a default, so an empty config is valid.
  */
 import { z } from 'zod';
+import { describeValue } from '../fleet/problem.ts';
 import { mcpTypeNames } from '../mcp-types/index.ts';
 import { dnsLabel } from './fields.ts';
 
@@ -126,6 +127,103 @@ const monitoringSettings = z.strictObject({
 /** The monitoring settings when fleet.config.ts says nothing about them. */
 export const MONITORING_DEFAULTS = monitoringSettings.parse({});
 
+/**
+ * A field that must match `pattern`; when it does not, the message says what was given after what to write
+ * (`describeValue` shows a short plain value and only the kind and size of anything that could be a secret).
+ */
+const matching = (pattern: RegExp, fix: string) => z.string().regex(pattern, { error: (issue) => `${fix}; got ${describeValue(issue.input)}` });
+
+/** A Kubernetes object name (lowercase RFC 1123 subdomain). */
+const objectName = matching(
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+  'must be a Kubernetes object name: lowercase a-z, 0-9, "-" and ".", starting and ending with a letter or digit, e.g. "mcpfleet"',
+);
+/** A Kubernetes namespace name (lowercase RFC 1123 label). */
+const namespaceName = matching(
+  /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+  'must be a namespace name: at most 63 of a-z, 0-9 and "-", starting and ending with a letter or digit, e.g. "argocd" or "flux-system"',
+);
+
+/** Why `value` is no Git repository URL Argo CD can clone without putting a credential into out/, or undefined. */
+function gitRepositoryUrlProblem(value: string): string | undefined {
+  const example = 'e.g. https://github.com/acme/mcpfleet.git or git@github.com:acme/mcpfleet.git';
+  if (/^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/][^\s]*$/.test(value)) return undefined; // scp-like: git@host:path
+  if (!/^(https?|ssh):\/\/[^\s]+$/.test(value) || !URL.canParse(value) || new URL(value).hostname === '') {
+    return `must be the Git repository Argo CD reads, as https://host/path, ssh://[user@]host/path or user@host:path, ${example}; got ${describeValue(value)}`;
+  }
+  const url = new URL(value);
+  if (url.password !== '' || (url.username !== '' && url.protocol !== 'ssh:')) {
+    // The value is not shown: it holds a credential.
+    return `must not carry a user name, password or token (…://user:token@host/…): Argo CD takes credentials from its repository Secret, and this URL is written into out/; write it without them, ${example}`;
+  }
+  return undefined;
+}
+
+/** Where the GitOps controllers find this repository's out/, and their settings (see docs/gitops.md). */
+const gitopsSettings = z
+  .strictObject({
+    path: matching(
+      /^(\.|(?!\.\.?(\/|$))[A-Za-z0-9._-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)*)$/,
+      'must be the folder of out/ in the Git repository, relative to its root, such as "out" or "deploy/mcpfleet/out" ("." when out/ itself is the root), with no leading or trailing "/" and no "." or ".." segment',
+    )
+      .default('out')
+      .describe('Folder of the generated out/ in the Git repository the controllers read, relative to its root (default "out": this repository as it is).'),
+    argocd: z
+      .strictObject({
+        repoURL: z
+          .string()
+          .superRefine((value, ctx) => {
+            const problem = gitRepositoryUrlProblem(value);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .describe('The Git repository holding out/, as Argo CD clones it (credentials live in Argo CD\'s repository Secret, never here).'),
+        targetRevision: matching(/^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/, 'must be a branch, tag or commit such as "main", "v1.4.0" or "HEAD"')
+          .max(255)
+          .default('HEAD')
+          .describe('Branch, tag or commit Argo CD syncs (default "HEAD", the repository\'s default branch).'),
+        project: objectName.default('default').describe('Argo CD project of the Applications (default "default").'),
+        destinationServer: z
+          .string()
+          .superRefine((value, ctx) => {
+            if (/^https:\/\/[^\s/@]+(\/[^\s]*)?$/.test(value) && URL.canParse(value)) return;
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be the https:// API server URL of the target cluster as Argo CD knows it, e.g. https://kubernetes.default.svc (the cluster Argo CD runs in); got ${describeValue(value)}`,
+            });
+          })
+          .default('https://kubernetes.default.svc')
+          .describe('API server of the cluster the fleet is deployed to (default https://kubernetes.default.svc, the cluster Argo CD runs in).'),
+        namespace: namespaceName.default('argocd').describe('Namespace of Argo CD, where the ApplicationSet and the Applications live (default "argocd").'),
+      })
+      .optional()
+      .describe('Write out/gitops/argocd/: an ApplicationSet with one Application per customer and an Application for the agent.'),
+    flux: z
+      .strictObject({
+        sourceRef: z
+          .strictObject({
+            kind: z
+              .enum(['GitRepository', 'OCIRepository', 'Bucket'], {
+                error: (issue) => `must be "GitRepository", "OCIRepository" or "Bucket" (the kind of the Flux source holding out/); got ${describeValue(issue.input)}`,
+              })
+              .default('GitRepository')
+              .describe('Kind of the Flux source (default GitRepository).'),
+            name: objectName.describe('Name of the Flux source that holds this repository, e.g. "flux-system" after flux bootstrap.'),
+            namespace: namespaceName.optional().describe('Namespace of the source (default: the Kustomizations\' namespace).'),
+          })
+          .describe('The Flux source (made by flux bootstrap or by hand) that holds out/.'),
+        interval: matching(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, 'must be a duration in Go syntax such as "10m", "1h" or "1m30s"')
+          .default('10m')
+          .describe('How often Flux reconciles each Kustomization (default "10m").'),
+        prune: z.boolean().default(true).describe('Delete from the cluster what a Kustomization no longer holds, e.g. a removed customer\'s objects (default true).'),
+        namespace: namespaceName.default('flux-system').describe('Namespace of the Flux Kustomizations (default "flux-system").'),
+      })
+      .optional()
+      .describe('Write out/gitops/flux/: a Flux Kustomization per customer, each depending on the agent\'s.'),
+  })
+  .refine((gitops) => gitops.argocd !== undefined || gitops.flux !== undefined, {
+    message: 'turns on no output: set argocd, flux or both (see docs/gitops.md), or remove gitops to write no GitOps files',
+  });
+
 const typeOverride = z.strictObject({
   image: imageReference.optional().describe('Image to run instead of the catalog default.'),
   args: z.array(z.string()).optional().describe('Container arguments instead of the catalog default.'),
@@ -176,6 +274,7 @@ export const fleetConfigSchema = z
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
     swarm: swarmSettings.optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
     monitoring: monitoringSettings.prefault({}).describe('Alert thresholds and scrape settings of the generated monitoring (out/monitoring/).'),
+    gitops: gitopsSettings.optional().describe('GitOps outputs (out/gitops/): an Argo CD ApplicationSet and Flux Kustomizations over out/k8s; off unless set.'),
   })
   .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {}, monitoring: MONITORING_DEFAULTS });
 
