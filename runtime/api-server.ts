@@ -148,9 +148,10 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   // One folder for the server's own repeated warnings (5xx request lines, failed API tool calls, refused connections).
   const repeats = new RepeatFolder(logger, options.logRepeatIntervalMs === undefined ? {} : { intervalMs: options.logRepeatIntervalMs });
   let listeningUrl = '';
+  const health = new ServerHealth(runtime, options.health);
   const customerRoutes = new CustomerRoutes({
     runtime,
-    health: new ServerHealth(runtime, options.health),
+    health,
     auth: options.customerAuth ?? new GatewayAuth(runtime.config, {}, options.apiToken),
     ...(gateway && { gateway }),
     ...(metrics && { metrics }),
@@ -296,8 +297,10 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
     if (path === '/api/servers') {
       allow(method, ['GET']);
       const servers = runtime.servers();
-      if (!servers) throw noCustomer();
-      return sendJson(res, 200, { customer: runtime.current?.name ?? null, customer_id: runtime.current?.id ?? null, servers }, redactor);
+      const current = runtime.current;
+      if (!servers || !current) throw noCustomer();
+      const checked = servers.map((s) => ({ ...s, last_checked_at: health.lastCheckedAt(current.id, s) }));
+      return sendJson(res, 200, { customer: current.name, customer_id: current.id, servers: checked }, redactor);
     }
     if (path === '/api/tools/call') {
       allow(method, ['POST']);

@@ -178,6 +178,10 @@ describe('agent page API', () => {
     // And through the current-customer route after a switch.
     expect((await post('/api/customers/switch', { customer: 'acme' }, API_TOKEN)).status).toBe(200);
     expect((await post('/api/tools/call', { tool: 'grafana_sleep', arguments: { ms: 1 } }, API_TOKEN)).status).toBe(404);
+    // The current-customer status carries the check time too.
+    const servers = (await get('/api/servers')).body.servers;
+    expect(servers.map((s: any) => s.name)).toEqual(['grafana', 'ghost']);
+    for (const s of servers) expect(Date.parse(s.last_checked_at)).toBeGreaterThan(0);
   });
 
   it('gateway endpoint and client config: a placeholder, never the token, and a client can use it as it is', async () => {
