@@ -96,6 +96,7 @@ async function loadCustomers() {
     }
   } else if (data.current_id) {
     select.value = data.current_id;
+    selectInUrl(data.current_id);
     await show(data.current_id);
   }
   refreshNow();
