@@ -9,7 +9,7 @@ import { $, argv, chalk, fs, path, ProcessOutput, sleep } from 'zx';
 import { assertEngineReachable, composeInfo, containerLogTail, projectContainers } from './lib/docker.mjs';
 import { missingCredentials, variablesSetIn } from './lib/env-file.mjs';
 import { credentialOwner, gatewayTokens, readFleetServices, selectServices } from './lib/fleet-files.mjs';
-import { buildLocalImages, COMPOSE_OVERRIDE, localDirFor, localImageTags, MANIFEST, standInFor, swarmOverrideFile, writeOverride } from './lib/local-images.mjs';
+import { buildLocalImages, composeOverrideFile, localDirFor, localImageTags, MANIFEST, standInFor, swarmOverrideFile, writeOverride } from './lib/local-images.mjs';
 import { probeHttp, probeMcp } from './lib/mcp-health.mjs';
 import { swarmMain } from './lib/swarm-commands.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
@@ -126,7 +126,9 @@ async function main(opts = options) {
   const selection = selectServices(services, options);
   const withAgent = Boolean(selection.agent) && options.agent;
   await assertEngineReachable();
-  const compose = await composeInfo();
+  // Found on first use: status and a refused up run no compose (v1's start-up alone takes a second or more).
+  let composeFound;
+  const compose = () => (composeFound ??= composeInfo());
   // Local images: the override next to out/, refreshed from the current compose file, after out/'s (not for pull and build).
   const localDir = options.localDir ?? localDirFor(path.dirname(options.file));
   const override = !['pull', 'build'].includes(options.command) && localMode(localDir, options) ? refreshComposeOverride(localDir, selection) : undefined;
@@ -205,7 +207,7 @@ async function buildLocal(opts) {
   fs.mkdirSync(localDir, { recursive: true });
   fs.writeFileSync(path.join(localDir, '.gitignore'), '*\n');
   const nowPresent = existsIn(localImageTags());
-  const written = [writeOverride(opts.file, path.join(localDir, COMPOSE_OVERRIDE), nowPresent)];
+  const written = [writeOverride(opts.file, composeOverrideFile(localDir, opts.file), nowPresent)];
   for (const stack of stacks) written.push(writeOverride(stack.file, swarmOverrideFile(localDir, stack.file), nowPresent, { stack: true }));
   fs.writeFileSync(path.join(localDir, MANIFEST), `${JSON.stringify({ builtAt: new Date().toISOString(), images: results, overrides: written.map((w) => path.relative(localDir, w.file)) }, null, 2)}\n`);
 
@@ -237,7 +239,7 @@ function localMode(localDir, opts) {
  * selected services whose image is neither built locally nor present. Returns the override's path.
  */
 function refreshComposeOverride(localDir, selection) {
-  const { file, changed, entries } = writeOverride(options.file, path.join(localDir, COMPOSE_OVERRIDE), existsIn(localImageTags()));
+  const { file, changed, entries } = writeOverride(options.file, composeOverrideFile(localDir, options.file), existsIn(localImageTags()));
   if (changed) console.error(chalk.dim(`${shown(file)}: updated for the current ${shown(options.file)}`));
   const selected = new Set([...selection.servers, ...(options.agent && selection.agent ? [selection.agent] : [])].map((s) => s.service));
   const lacking = entries.filter((e) => selected.has(e.service) && !e.local);
@@ -265,7 +267,8 @@ function shown(file) {
  * Compose interpolates every service of the file for any command, so credentials of services that are not
  * started now (not selected, or not this command) get a placeholder when unset: they are never started with it.
  */
-async function runCompose(compose, args, { override, selection, starting, services }) {
+async function runCompose(findCompose, args, { override, selection, starting, services }) {
+  const compose = await findCompose();
   const argv = [
     ...compose.command.slice(1),
     ...(process.env.NO_COLOR ? compose.noAnsi : []),
@@ -293,7 +296,7 @@ async function runCompose(compose, args, { override, selection, starting, servic
     child.on('close', (exit) => resolve(exit ?? 1));
   });
   if (code !== 0) {
-    const said = stderrTail.map((l) => l.trim()).filter(Boolean).pop();
+    const said = stderrTail.map((l) => l.trim()).filter((l) => /[a-z]{2}/i.test(l)).pop();
     const who = options.customers.length > 0 ? ` for customer${options.customers.length > 1 ? 's' : ''} ${options.customers.join(', ')}` : '';
     throw new Error(`\`${compose.name} ${args[0]}\`${who} failed (exit ${code})${said ? `: ${said}` : ''}`);
   }

@@ -321,7 +321,8 @@ export function buildLocalImages(names, { root = REPO_ROOT, log = () => {}, rebu
 /** The folder of the local images' state and override files for a fleet whose generated files are in `outDir`. */
 export const localDirFor = (outDir) => path.resolve(outDir, '..', '.mcpfleet-local');
 export const MANIFEST = 'local-images.json';
-export const COMPOSE_OVERRIDE = 'docker-compose.local.yml';
+/** The override of a compose file: named after it (docker-compose.mcps.yml → docker-compose.mcps.local.yml). */
+export const composeOverrideFile = (localDir, composeFile) => path.join(localDir, `${path.basename(composeFile).replace(/\.ya?ml$/, '')}.local.yml`);
 export const swarmOverrideFile = (localDir, stackFile) => path.join(localDir, 'swarm', path.basename(stackFile));
 
 /**
