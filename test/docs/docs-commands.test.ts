@@ -345,6 +345,11 @@ describe('commands in the README and docs/', () => {
       if (!entry) missing.push(`${where(command)}: ${command.text}`);
       else byTest.set(entry.by, (byTest.get(entry.by) ?? 0) + 1);
     }
+    const flagged = checked.filter((c) => c.targets.some((t) => t.kind === 'script' && t.flags.length > 0));
+    console.log(
+      `docs check: ${corpus.commands.length} commands (${checked.length} resolved), ${flagged.length} with flags checked against --help or source, ` +
+        `${RUN.length} run here; needing Docker/a cluster/the network, by the test that runs them:\n  ${[...byTest].map(([by, n]) => `${n}  ${by}`).join('\n  ')}`,
+    );
     expect(missing, `add these to ELSEWHERE in test/docs/docs-commands.test.ts, with the test that runs them:\n${missing.join('\n')}`).toEqual([]);
     for (const { by } of ELSEWHERE) {
       const file = /^(test\/\S+|\.ci\/run)/.exec(by)?.[1];
