@@ -38,7 +38,7 @@ export function mapServer(entry: unknown, source: SourcePath, index: number, lab
     return result;
   }
   if (typeof entry.type !== 'string' || !mappings.has(entry.type)) {
-    problem([...source, 'type'], `unknown MCP type ${describeValue(entry.type)}: the fleet knows ${known.join(', ')}; remove the server, or add the type to mcp-types/ first`);
+    problem([...source, 'type'], `unknown MCP type ${typeof entry.type === "string" && entry.type.length <= 40 ? JSON.stringify(entry.type) : describeValue(entry.type)}: the fleet knows ${known.join(', ')}; remove the server, or add the type to mcp-types/ first`);
     return result;
   }
   const mapping = mappings.get(entry.type)!;
@@ -153,8 +153,13 @@ export function looksLikeValue(value: string): boolean {
 export function secretInVariableMessage(value: string, type: string, key: string): string {
   return (
     `holds ${describeValue(value)}, which looks like a secret value, not the name of a variable, so the entry is refused: mcpfleet never writes secret values into customer files or out/. ` +
-    `Put the value into mcp_credentials.env under a variable name and write that name here ("${key}": "${type.toUpperCase()}_…_<CUSTOMER>")`
+    `Put the value into mcp_credentials.env under a variable name and write that name here (e.g. "${key}": "${exampleVariable(type, key)}")`
   );
+}
+
+/** A variable name to suggest for `key` of a `type` server: token_env of grafana → GRAFANA_TOKEN_<CUSTOMER ID>. */
+function exampleVariable(type: string, key: string): string {
+  return `${type}_${key.replace(/_env$/, '').replace(/^oauth_/, '')}_<CUSTOMER_ID>`.toUpperCase().replace('<CUSTOMER_ID>', '<CUSTOMER ID>');
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -114,7 +114,7 @@ export async function secretsInSource(document: SourceDocument): Promise<SourceP
   const findings = await findSecrets(leaves.map((leaf, index) => ({ index, value: leaf.value })));
   return findings.map((finding) => ({
     source: leaves[finding.index]!.path,
-    message: `holds what looks like a secret (${finding.kind}), so the file is refused: mcpfleet never writes secret values into customer files or out/; put the value into mcp_credentials.env and write the name of its variable here (a *_env setting) instead`,
+    message: `holds what looks like a secret (${finding.kind}), so the file is refused: mcpfleet never writes secret values into customer files or out/; remove it from the source (a secret belongs in mcp_credentials.env, and only its variable's name in a *_env setting)`,
   }));
 }
 
