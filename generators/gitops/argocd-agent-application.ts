@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Fleet } from '../../fleet/model.ts';
 import { AGENT_NAMESPACE, K8S_DIR } from '../kubernetes/names.ts';
 import { applicationSpec, type ArgocdSettings } from './argocd-application-spec.ts';
-import { AGENT_DEPLOYMENT_NAME, agentK8sFiles, ARGOCD_RESOURCES_FINALIZER, gitopsLabels, type GitopsSettings } from './layout.ts';
+import { AGENT_GITOPS_NAME, agentK8sFiles, ARGOCD_RESOURCES_FINALIZER, gitopsLabels, type GitopsSettings } from './layout.ts';
 import type { Manifest } from './manifest.ts';
 
 export function agentApplication(fleet: Fleet, gitops: GitopsSettings, argocd: ArgocdSettings): Manifest {
@@ -19,7 +19,7 @@ export function agentApplication(fleet: Fleet, gitops: GitopsSettings, argocd: A
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: {
-      name: AGENT_DEPLOYMENT_NAME,
+      name: AGENT_GITOPS_NAME,
       namespace: argocd.namespace,
       labels: gitopsLabels(),
       annotations: { 'argocd.argoproj.io/sync-wave': '-1' },

@@ -2,8 +2,7 @@
  * What every generated Argo CD Application holds, the customers' (through the ApplicationSet's template) and the
  * agent's: a directory source over out/k8s that includes only its own files, one destination namespace, automated sync.
  */
-import type { GitopsSettings } from './layout.ts';
-import { repoPath } from './layout.ts';
+import { type GitopsSettings, repoPath } from './layout.ts';
 
 export type ArgocdSettings = NonNullable<GitopsSettings['argocd']>;
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Fleet, FleetCustomer } from '../../fleet/model.ts';
 import type { GeneratedFile } from '../generator.ts';
 import { KUSTOMIZATION_FILE } from '../kubernetes/names.ts';
-import { AGENT_DEPLOYMENT_NAME, agentK8sFiles, customerK8sFile, deploymentName, FLUX_DIR, fluxBuildDir } from './layout.ts';
+import { AGENT_GITOPS_NAME, agentK8sFiles, customerK8sFile, FLUX_DIR, fluxBuildDir, gitopsName } from './layout.ts';
 import { kustomizationFile } from './manifest.ts';
 
 /** `files` (relative to out/) as kustomize resources of `dir` (relative to FLUX_DIR). */
@@ -34,9 +34,9 @@ function buildDir(dir: string, kustomizationName: string, files: string[]): Gene
 
 /** Paths relative to out/. */
 export function agentBuildDir(fleet: Fleet): GeneratedFile {
-  return buildDir(fluxBuildDir('agent'), AGENT_DEPLOYMENT_NAME, agentK8sFiles(fleet));
+  return buildDir(fluxBuildDir('agent'), AGENT_GITOPS_NAME, agentK8sFiles(fleet));
 }
 
 export function customerBuildDir(customer: FleetCustomer): GeneratedFile {
-  return buildDir(fluxBuildDir(customer.id), deploymentName(customer.namespace), [customerK8sFile(customer).path]);
+  return buildDir(fluxBuildDir(customer.id), gitopsName(customer.namespace), [customerK8sFile(customer).path]);
 }

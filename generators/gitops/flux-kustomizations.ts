@@ -4,7 +4,7 @@
  * builds its own folder under out/gitops/flux/kustomize/ (flux-build-dirs.ts), so each owns (and prunes) only its objects.
  */
 import type { FleetCustomer } from '../../fleet/model.ts';
-import { AGENT_DEPLOYMENT_NAME, deploymentName, FLUX_DIR, fluxBuildDir, gitopsLabels, type GitopsSettings, repoPath } from './layout.ts';
+import { AGENT_GITOPS_NAME, FLUX_DIR, fluxBuildDir, gitopsLabels, gitopsName, type GitopsSettings, repoPath } from './layout.ts';
 import type { Manifest } from './manifest.ts';
 
 export type FluxSettings = NonNullable<GitopsSettings['flux']>;
@@ -29,10 +29,10 @@ function kustomization(gitops: GitopsSettings, flux: FluxSettings, name: string,
 }
 
 export function agentKustomization(gitops: GitopsSettings, flux: FluxSettings): Manifest {
-  return kustomization(gitops, flux, AGENT_DEPLOYMENT_NAME, 'agent', gitopsLabels(), {});
+  return kustomization(gitops, flux, AGENT_GITOPS_NAME, 'agent', gitopsLabels(), {});
 }
 
 export function customerKustomization(customer: FleetCustomer, gitops: GitopsSettings, flux: FluxSettings): Manifest {
   // The agent's Kustomization is in the same namespace: a name is enough.
-  return kustomization(gitops, flux, deploymentName(customer.namespace), customer.id, gitopsLabels(customer.id), { dependsOn: [{ name: AGENT_DEPLOYMENT_NAME }] });
+  return kustomization(gitops, flux, gitopsName(customer.namespace), customer.id, gitopsLabels(customer.id), { dependsOn: [{ name: AGENT_GITOPS_NAME }] });
 }

@@ -7,7 +7,7 @@ import type { GeneratedFile } from '../generator.ts';
 import { KUSTOMIZATION_FILE } from '../kubernetes/names.ts';
 import { agentBuildDir, customerBuildDir } from './flux-build-dirs.ts';
 import { agentKustomization, customerKustomization, type FluxSettings } from './flux-kustomizations.ts';
-import { AGENT_DEPLOYMENT_NAME, FLUX_AGENT_FILE, FLUX_DIR, fluxCustomerFile, type GitopsSettings, repoPath } from './layout.ts';
+import { AGENT_GITOPS_NAME, FLUX_AGENT_FILE, FLUX_DIR, fluxCustomerFile, type GitopsSettings, repoPath } from './layout.ts';
 import { kustomizationFile, manifestFile } from './manifest.ts';
 
 /** Paths relative to out/. */
@@ -18,7 +18,7 @@ export function fluxFiles(fleet: Fleet, gitops: GitopsSettings, flux: FluxSettin
     ...fleet.customers.map((customer) => ({
       path: fluxCustomerFile(customer),
       content: manifestFile(
-        [`Flux Kustomization of customer "${customer.name}" (${customer.file}), namespace ${customer.namespace}, from ${source}; after ${AGENT_DEPLOYMENT_NAME}.`],
+        [`Flux Kustomization of customer "${customer.name}" (${customer.file}), namespace ${customer.namespace}, from ${source}; after ${AGENT_GITOPS_NAME}.`],
         [customerKustomization(customer, gitops, flux)],
       ),
     })),

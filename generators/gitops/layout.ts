@@ -33,8 +33,8 @@ export const APPLICATIONSET_NAME = 'mcpfleet-customers';
  * An Application or Flux Kustomization is named after the namespace it deploys (`mcp-<customer>`, `mcp-agent`): unique,
  * at most 63 characters (Flux puts the name into a label of every object it applies), and the same in both tools.
  */
-export const deploymentName = (namespace: string): string => namespace;
-export const AGENT_DEPLOYMENT_NAME = deploymentName(AGENT_NAMESPACE);
+export const gitopsName = (namespace: string): string => namespace;
+export const AGENT_GITOPS_NAME = gitopsName(AGENT_NAMESPACE);
 
 /** Argo CD deletes an Application's objects before the Application itself (a removed customer is removed). */
 export const ARGOCD_RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
