@@ -13,7 +13,7 @@ function runManage(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('--help', () => {
-  it.each(['generate', 'validate', 'diff', 'new-customer'])('pnpm %s --help prints its usage and exits 0', async (cli) => {
+  it.each(['generate', 'validate', 'diff', 'new-customer', 'import'])('pnpm %s --help prints its usage and exits 0', async (cli) => {
     const result = await runCli(cli, ['--help']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
