@@ -22,9 +22,13 @@ export function idProblem(id: string): string | undefined {
   return undefined;
 }
 
+/** Letters that do not decompose into a base letter and a mark. */
+const LETTERS: Record<string, string> = { ß: 'ss', æ: 'ae', ø: 'o', œ: 'oe', þ: 'th', đ: 'd', ł: 'l' };
+
 /** The id a display name suggests: `Vattenfall DE` → `vattenfall-de`; empty when the name has no letters or digits. */
 export function idFromName(name: string): string {
   const slug = name
+    .replaceAll(/[ßæøœþđł]/gi, (c) => LETTERS[c.toLowerCase()] ?? c)
     .normalize('NFKD')
     .replaceAll(/[\u0300-\u036f]/g, '')
     .toLowerCase()
