@@ -424,7 +424,7 @@ export async function startApiServer(runtime: AgentRuntime, options: ApiServerOp
   listeningUrl = `http://${hostForUrl}:${port}`;
   const close = async (): Promise<void> => {
     shuttingDown = true;
-    await gateway?.close();
+    await Promise.all([gateway?.close(), health.close()]);
     repeats.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -96,6 +96,9 @@ export class ServerHealth {
   private readonly waitMs: number;
   private readonly pingTimeoutMs: number;
   private readonly concurrency: number;
+  /** Probe connections open right now (closed by {@link close}). */
+  private readonly probes = new Set<McpConnection>();
+  private closed = false;
   private fleetRound: Promise<void> | undefined;
   private fleetStartedAt = 0;
   private fleetFinishedAt: number | null = null;
@@ -184,7 +187,7 @@ export class ServerHealth {
    * waits for it at most `waitMs`.
    */
   async overview(): Promise<FleetOverview> {
-    if (!this.fleetRound && Date.now() - this.fleetStartedAt >= this.fleetIntervalMs) {
+    if (!this.fleetRound && !this.closed && Date.now() - this.fleetStartedAt >= this.fleetIntervalMs) {
       this.fleetStartedAt = Date.now();
       this.fleetRound = this.runFleetRound().finally(() => {
         this.fleetFinishedAt = Date.now();
@@ -227,7 +230,7 @@ export class ServerHealth {
     }
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < jobs.length) await jobs[next++]!();
+      while (next < jobs.length && !this.closed) await jobs[next++]!();
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
   }
@@ -260,15 +263,23 @@ export class ServerHealth {
   private probe(customerId: string, server: ServerConfig): Promise<void> {
     return this.once(customerId, server.name, async () => {
       const connection = new McpConnection(server, { connectTimeoutMs: this.runtime.timeouts.connectMs, callTimeoutMs: this.runtime.timeouts.callMs, redactor: this.runtime.redactor });
+      this.probes.add(connection);
       try {
         await connection.connect();
         this.record(customerId, server.name, { ok: true, at: Date.now() });
       } catch (error) {
         this.record(customerId, server.name, { ok: false, at: Date.now(), failure: this.failureOf(error) });
       } finally {
+        this.probes.delete(connection);
         await connection.close().catch(() => {});
       }
     });
+  }
+
+  /** Stops fleet rounds and closes the probes in flight (the server is shutting down). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.probes].map((c) => c.close().catch(() => {})));
   }
 
   /** Runs `check` unless one of the same server is in flight (then joins it). */
