@@ -38,9 +38,8 @@ export async function existingSwarmNetworks() {
  * Returns the CLI's messages without its advice lines; throws with its error.
  */
 export async function deployStack(stack, { env, resolveImage = 'always' }) {
-  // A local-images override (manage build --local) goes after the generated file, as a second compose file.
-  const files = [stack.file, ...(stack.override ? [stack.override] : [])].flatMap((f) => ['-c', f]);
-  const result = await $({ quiet: true, nothrow: true, env })`docker stack deploy --prune --resolve-image ${resolveImage} ${files} ${stack.stack}`;
+  // With local images (manage build --local) their stack file, the generated one with local images and checks.
+  const result = await $({ quiet: true, nothrow: true, env })`docker stack deploy --prune --resolve-image ${resolveImage} -c ${stack.override ?? stack.file} ${stack.stack}`;
   const output = lines(`${result.stdout}\n${result.stderr}`).filter(
     (l) => !/--detach|detach=false|will become the default|could not be accessed on a registry|Each node will access|possibly leading to different|versions of the image|^image .* could not/i.test(l) && l !== '',
   );
