@@ -13,7 +13,6 @@ import type { FleetPaths } from '../fleet/paths.ts';
 import { formatProblems } from '../fleet/problem.ts';
 import { generateOutputs } from '../output/generate-run.ts';
 import { applyPlan, planOutput } from '../output/output-plan.ts';
-import { selectGenerators } from '../output/run-generators.ts';
 
 /** Editors save in bursts (write, rename, chmod): one run per burst. */
 const SETTLE_MS = 5;
@@ -28,13 +27,6 @@ export interface WatchOptions {
 
 /** Watches until SIGINT or SIGTERM; resolves only then. */
 export async function watchFleet(paths: FleetPaths, options: WatchOptions): Promise<void> {
-  let selected;
-  try {
-    selected = selectGenerators(options.only);
-  } catch (error) {
-    console.error(pc.red((error as Error).message));
-    process.exit(1);
-  }
   const relative = (file: string) => path.relative(paths.root, file) || file;
   /** What this process last wrote to out/, by path: not read back on every save. */
   const written = new Map<string, string>();
@@ -46,13 +38,13 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
 
   const runOnce = async (): Promise<void> => {
     const started = performance.now();
-    const result = await generateOutputs(paths, { ...options.loadOptions, generators: selected, prestartNextLoader: true, ...(!options.useCache && { cache: false }) });
+    const result = await generateOutputs(paths, { ...options.loadOptions, ...(options.only && { only: options.only }), prestartNextLoader: true, ...(!options.useCache && { cache: false }) });
     const at = new Date().toLocaleTimeString('en-GB');
     if (!result.ok) {
       console.error(`${pc.dim(at)} ${pc.red(formatProblems(result.problems))}\n${pc.dim('out/ left as it was; fix the file and save again')}`);
       return;
     }
-    const plan = await planOutput(paths.outDir, result.outputs, written);
+    const plan = await planOutput(paths.outDir, result.outputs, written, result.generatorNames);
     await applyPlan(paths.outDir, plan);
     for (const file of plan.produced) written.set(file.path, file.content);
     for (const file of plan.removals) written.delete(file.path);

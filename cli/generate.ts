@@ -69,25 +69,17 @@ async function generateOnce(): Promise<number> {
     return 0;
   }
 
-  const [{ selectGenerators }, { generateOutputs }, { applyPlan, isClean, planOutput }, { allServers }] = await Promise.all([
-    import('../output/run-generators.ts'),
+  const [{ generateOutputs }, { applyPlan, isClean, planOutput }, { allServers }] = await Promise.all([
     import('../output/generate-run.ts'),
     import('../output/output-plan.ts'),
     import('../fleet/model.ts'),
   ]);
-  let selected;
-  try {
-    selected = selectGenerators(only);
-  } catch (error) {
-    console.error(pc.red((error as Error).message));
-    return 1;
-  }
-  const result = await generateOutputs(paths, { ...loadOptions, generators: selected, ...(!useCache && { cache: false }) });
+  const result = await generateOutputs(paths, { ...loadOptions, ...(only && { only }), ...(!useCache && { cache: false }) });
   if (!result.ok) {
     printProblems(result.problems);
     return 1;
   }
-  const plan = await planOutput(paths.outDir, result.outputs, result.readFromOut);
+  const plan = await planOutput(paths.outDir, result.outputs, result.readFromOut, result.generatorNames);
   const summary = { customers: result.fleet.customers.length, servers: allServers(result.fleet).length };
   const counts = `${summary.customers} customers, ${summary.servers} servers`;
   // Only a run whose files are all in out/ now is remembered, under the inputs read before it ran and the lock it left.

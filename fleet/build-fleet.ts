@@ -3,13 +3,14 @@
  * or to the complete list of problems.
  */
 import type { z } from 'zod';
-import { mcpType, mcpTypeNames, type McpType } from '../mcp-types/index.ts';
-import { ALL_PROFILE } from './profiles.ts';
-import { customerSchema, type Customer } from '../schema/customer.ts';
+import type { McpType } from '../mcp-types/index.ts';
+import { customerSchemaFor, type Customer, type CustomerSchema, type McpServerConfig } from '../schema/customer.ts';
 import { DNS_LABEL, DNS_LABEL_MAX } from '../schema/fields.ts';
-import { fleetConfigSchema, type FleetConfig } from '../schema/fleet-config.ts';
+import { fleetConfigSchemaFor, type FleetConfig } from '../schema/fleet-config.ts';
 import { compare } from './compare.ts';
 import type { Fleet, FleetAgent, FleetCustomer, FleetServer } from './model.ts';
+import { attachPlugins, BUILTIN_PLUGINS, resolvePlugins, type FleetPlugins } from './plugins.ts';
+import { ALL_PROFILE } from './profiles.ts';
 import { allocatePorts, type PortAllocation } from './ports.ts';
 import { problemsFromZod, type Problem } from './problem.ts';
 import { objectKeysAt } from './schema-keys.ts';
@@ -30,8 +31,10 @@ export interface FleetInput {
   configFile?: string;
   /** The previous port allocation (out/ports.lock.json), so ports stay stable. */
   previousPorts?: PortAllocation;
-  /** Customers validated before (by a cache): a value found here is not validated again. */
+  /** Customers validated before (by a cache): a value found here is not validated again. Only used without plugins. */
   validated?: ValidatedCustomers;
+  /** Names the built-in generators take, which a plugin's generator may not. */
+  generatorNames?: readonly string[];
 }
 
 /** A store of customer values that passed validation, and what validation made of them. */
@@ -49,11 +52,19 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1'];
  * Ids a customer cannot have: compose profiles of the types and of the whole fleet, and `agent`, whose
  * namespace (mcp-agent) and network belong to the agent runtime.
  */
-const RESERVED_IDS = new Set<string>([...mcpTypeNames, ALL_PROFILE, 'agent']);
+const reservedIds = (plugins: FleetPlugins) => new Set<string>([...plugins.typeOwner.keys(), ALL_PROFILE, 'agent']);
 
 export function buildFleet(input: FleetInput): FleetResult {
   const problems: Problem[] = [];
   const configFile = input.configFile ?? 'fleet.config.ts';
+  const resolved = resolvePlugins(input.config, configFile, input.generatorNames);
+  const plugins = resolved.problems.length === 0 ? resolved.plugins : BUILTIN_PLUGINS;
+  problems.push(...resolved.problems);
+  const fleetConfigSchema = fleetConfigSchemaFor(plugins.mcpTypes.map((type) => type.type));
+  const customerSchema = customerSchemaFor(plugins.mcpTypes);
+  const RESERVED_IDS = reservedIds(plugins);
+  // A cache of validated customers knows the built-in types only.
+  const store = plugins === BUILTIN_PLUGINS ? input.validated : undefined;
   const parsedConfig = safeParse(fleetConfigSchema, input.config, configFile);
   if ('problem' in parsedConfig) problems.push(parsedConfig.problem);
   else if (!parsedConfig.success) {
@@ -72,7 +83,7 @@ export function buildFleet(input: FleetInput): FleetResult {
     if (RESERVED_IDS.has(source.id)) {
       problems.push({ file: source.file, path: '', message: `customer id "${source.id}" is reserved (compose profiles use the type names and "all"; "agent" is the agent runtime's namespace); rename the file` });
     }
-    const parsed = parseCustomer(source, input.validated);
+    const parsed = parseCustomer(customerSchema, source, store);
     if ('problem' in parsed) problems.push(parsed.problem);
     else if (parsed.success) valid.push({ source, customer: parsed.data });
     else problems.push(...problemsFromZod(source.file, parsed.error, (path, value) => objectKeysAt(customerSchema, path, value), source.exported));
@@ -80,7 +91,9 @@ export function buildFleet(input: FleetInput): FleetResult {
   const configValid = !('problem' in parsedConfig) && parsedConfig.success;
   // With a broken config the customers are still checked against each other (under the default config), so that
   // every problem is reported at once; port checks need the real config and wait for it.
-  const config = configValid ? parsedConfig.data : fleetConfigSchema.parse(undefined);
+  const validConfig = configValid ? parsedConfig.data : fleetConfigSchema.parse(undefined);
+  // The Fleet is plain data (cloned to threads, hashed for caches): the config names its plugins, pluginsOf() has them.
+  const config: FleetConfig = { ...validConfig, plugins: validConfig.plugins.map((plugin) => plugin.name) };
 
   const keys = valid.flatMap(({ source, customer }) => customer.mcpServers.map((s) => `${source.id}/${s.name ?? s.type}`));
   const { ports, exhausted } = allocatePorts(keys, input.previousPorts ?? {}, config.ports);
@@ -91,24 +104,29 @@ export function buildFleet(input: FleetInput): FleetResult {
     problems.push({ file: configFile, path: 'ports', message: `no free host port left in ${config.ports.base}-${config.ports.max} for ${key}; widen ports.max` });
   }
 
-  const customers = valid.map(({ source, customer }) => deriveCustomer(source, customer, config, ports));
+  const types = new Map(plugins.mcpTypes.map((type) => [type.type, type]));
+  const derived = valid.map(({ source, customer }) => deriveCustomer(source, customer, config, ports, types, plugins));
+  const customers = derived.flatMap((d) => ('problem' in d ? [] : [d]));
+  problems.push(...derived.flatMap((d) => ('problem' in d ? [d.problem] : [])));
   problems.push(...crossCustomerProblems(customers));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, fleet: { customers, agent: deriveAgent(config), config, ports } };
+  return { ok: true, fleet: attachPlugins({ customers, agent: deriveAgent(config), config, ports }, plugins) };
 }
 
 /**
  * Validation results by exported value: the module cache hands out the same object for an unchanged file, so a
  * long-running `generate --watch` validates only the customers that were saved.
  */
-const validated = new WeakMap<object, ReturnType<typeof customerSchema.safeParse>>();
+const validatedBySchema = new WeakMap<CustomerSchema, WeakMap<object, ReturnType<CustomerSchema['safeParse']>>>();
 
-function parseCustomer(source: CustomerSource, store: ValidatedCustomers | undefined): ReturnType<typeof customerSchema.safeParse> | { problem: Problem } {
+function parseCustomer(customerSchema: CustomerSchema, source: CustomerSource, store: ValidatedCustomers | undefined): ReturnType<CustomerSchema['safeParse']> | { problem: Problem } {
+  let validated = validatedBySchema.get(customerSchema);
+  if (!validated) validatedBySchema.set(customerSchema, (validated = new WeakMap()));
   const exported = source.exported;
   const known = typeof exported === 'object' && exported !== null ? validated.get(exported) : undefined;
   if (known) return known;
   const stored = store?.get(exported);
-  const parsed = stored ? ({ success: true, data: stored } as ReturnType<typeof customerSchema.safeParse>) : safeParse(customerSchema, exported, source.file);
+  const parsed = stored ? ({ success: true, data: stored } as ReturnType<CustomerSchema['safeParse']>) : safeParse(customerSchema, exported, source.file);
   if ('problem' in parsed) return parsed;
   if (typeof exported === 'object' && exported !== null) validated.set(exported, parsed);
   if (parsed.success && !stored) store?.set(exported, parsed.data);
@@ -148,8 +166,26 @@ function deriveAgent(config: FleetConfig): FleetAgent {
   };
 }
 
-function deriveCustomer(source: CustomerSource, customer: Customer, config: FleetConfig, ports: PortAllocation): FleetCustomer {
+function deriveCustomer(
+  source: CustomerSource,
+  customer: Customer,
+  config: FleetConfig,
+  ports: PortAllocation,
+  types: ReadonlyMap<string, McpType>,
+  plugins: FleetPlugins,
+): FleetCustomer | { problem: Problem } {
   const id = source.id;
+  const servers: FleetServer[] = [];
+  for (const [index, server] of customer.mcpServers.entries()) {
+    const type = types.get(server.type)!;
+    try {
+      servers.push(deriveServer(id, server, config, ports, type));
+    } catch (error) {
+      // Only a plugin's code can throw here: the built-in types are total over what their schemas accept.
+      const message = (error as Error).message?.split('\n')[0] ?? String(error);
+      return { problem: { file: source.file, path: `mcpServers[${index}]`, message: `plugin "${plugins.typeOwner.get(server.type)}": MCP type "${server.type}" failed on this server: ${message}; fix the plugin or this entry` } };
+    }
+  }
   return {
     id,
     file: source.file,
@@ -158,7 +194,7 @@ function deriveCustomer(source: CustomerSource, customer: Customer, config: Flee
     description: customer.description ?? customer.host,
     network: `mcp-${id}`,
     namespace: `mcp-${id}`,
-    servers: customer.mcpServers.map((server) => deriveServer(id, server, config, ports)),
+    servers,
     ...(customer.gateway && { gateway: customer.gateway }),
     ...(customer.gateway?.tokenEnv && {
       gatewayToken: {
@@ -169,8 +205,7 @@ function deriveCustomer(source: CustomerSource, customer: Customer, config: Flee
   };
 }
 
-function deriveServer(customerId: string, server: Customer['mcpServers'][number], config: FleetConfig, ports: PortAllocation): FleetServer {
-  const type = mcpType(server.type) as McpType;
+function deriveServer(customerId: string, server: McpServerConfig, config: FleetConfig, ports: PortAllocation, type: McpType): FleetServer {
   const override = config.types[server.type as keyof typeof config.types] ?? {};
   const name = server.name ?? server.type;
   const key = `${customerId}/${name}`;

@@ -12,6 +12,7 @@ import { PackCache } from '../cache/pack-cache.ts';
 import type { Customer } from '../schema/customer.ts';
 import { buildFleet, type CustomerSource, type FleetResult, type ValidatedCustomers } from './build-fleet.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
+import { importLive, listsPlugins } from './module-loader/import-live.ts';
 import { loadModulesCached } from './module-loader/module-cache.ts';
 import { PORTS_LOCK_FILE, type FleetPaths } from './paths.ts';
 import type { PortAllocation } from './ports.ts';
@@ -32,6 +33,8 @@ export interface LoadFleetOptions {
   cache?: CacheLocation;
   /** Start the next loader thread once this load's first pass is done (`generate --watch`; see `LoadOptions.prestartNext`). */
   prestartNextLoader?: boolean;
+  /** Names the built-in generators take, which a plugin's generator may not (see buildFleet). */
+  generatorNames?: readonly string[];
 }
 
 /** Loads and validates the whole fleet from disk. */
@@ -81,6 +84,13 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     if ('problem' in exported) problems.push(exported.problem);
     else config = exported.value;
   }
+  if (listsPlugins(config)) {
+    try {
+      config = await importLive(paths.configFile, paths.root);
+    } catch (error) {
+      problems.push({ file: relative(paths.configFile), path: 'plugins', message: `failed to load with its plugins: ${oneLine((error as Error).message ?? String(error))}; fix the plugin module named in the message` });
+    }
+  }
 
   const secrets = [
     ...files.flatMap(({ file }, i) => secretsOf(loaded[i]!, relative(file))),
@@ -91,7 +101,14 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
   if ('problem' in lock) problems.push(lock.problem);
   const previousPorts = 'ports' in lock ? lock.ports : {};
   const validated = options.cache ? validatedCustomers(options.cache) : undefined;
-  const result = buildFleet({ customers, config, configFile: relative(paths.configFile), previousPorts, ...(validated && { validated }) });
+  const result = buildFleet({
+    customers,
+    config,
+    configFile: relative(paths.configFile),
+    previousPorts,
+    ...(validated && { validated }),
+    ...(options.generatorNames && { generatorNames: options.generatorNames }),
+  });
   validated?.save();
   const invalid = result.ok ? [] : result.problems;
   // A field the schema already refused (a secret-looking variable name, say) is reported once.

@@ -5,17 +5,20 @@
 import { defaultCache, type CacheLocation } from '../cache/cache-location.ts';
 import { loadFleet, type FleetPaths } from '../fleet/load.ts';
 import type { Fleet } from '../fleet/model.ts';
-import type { Problem } from '../fleet/problem.ts';
+import { FleetProblems, type Problem } from '../fleet/problem.ts';
 import { generators as registry, type GeneratedFile, type Generator } from '../generators/index.ts';
 import { runGeneratorsIncremental, type IncrementalStats } from './incremental-run.ts';
-import { runGenerators } from './run-generators.ts';
+import { outputClashes, generatorsFor } from './plugin-generators.ts';
+import { runGenerators, selectGenerators } from './run-generators.ts';
 
 export { CACHE_DIR, defaultCache } from '../cache/cache-location.ts';
 
 
 export interface GenerateOptions {
-  /** The generators to run (default: all). */
+  /** The built-in generators to run (default: all); the fleet's plugins' generators run after them. */
   generators?: Generator[];
+  /** Run only these generators (by name, built-in or a plugin's) and the required ones: `generate --only`. */
+  only?: string[];
   /** Longest a module may take to load, ms. */
   loadTimeoutMs?: number;
   /** Where loaded modules and customer parts are cached; `false` for a full run (`--no-cache`). Default: {@link defaultCache}. */
@@ -34,20 +37,41 @@ export type GenerateRun =
       stats?: IncrementalStats;
       /** Files of out/ the run read and found current (path relative to out/): planning need not read them again. */
       readFromOut?: Map<string, string>;
+      /** Every generator the fleet has (built-in and its plugins'), run or not: out/ keeps only their files. */
+      generatorNames?: string[];
     }
   | { ok: false; problems: Problem[] };
 
 /** Loads the fleet at `paths` and generates its files in memory, by generator name in registry order. */
 export async function generateOutputs(paths: FleetPaths, options: GenerateOptions = {}): Promise<GenerateRun> {
   const cache = options.cache === undefined ? defaultCache(paths.root) : options.cache;
-  const selected = options.generators ?? registry;
   const loaded = await loadFleet(paths, {
     ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }),
     ...(cache && { cache }),
     ...(options.prestartNextLoader && { prestartNextLoader: true }),
+    generatorNames: registry.map((g) => g.name),
   });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
-  if (!cache) return { ok: true, fleet: loaded.fleet, outputs: await runGenerators(loaded.fleet, selected) };
-  const { outputs, stats, readFromOut } = await runGeneratorsIncremental(loaded.fleet, selected, cache, options.filesDir ?? paths.outDir);
-  return { ok: true, fleet: loaded.fleet, outputs, stats, readFromOut };
+  const { fleet } = loaded;
+  const available = generatorsFor(fleet, options.generators ?? registry);
+  let selected: Generator[];
+  try {
+    selected = selectGenerators(options.only, available);
+  } catch (error) {
+    return { ok: false, problems: [{ file: '--only', path: '', message: (error as Error).message }] };
+  }
+  try {
+    if (!cache) return withoutClashes({ ok: true, fleet, outputs: await runGenerators(fleet, selected) }, selected, available);
+    const { outputs, stats, readFromOut } = await runGeneratorsIncremental(fleet, selected, cache, options.filesDir ?? paths.outDir);
+    return withoutClashes({ ok: true, fleet, outputs, stats, readFromOut }, selected, available);
+  } catch (error) {
+    if (error instanceof FleetProblems) return { ok: false, problems: error.problems };
+    throw error;
+  }
+}
+
+/** The run, or the problems of plugin generators that write outside out/ or over another generator's file. */
+function withoutClashes(run: Extract<GenerateRun, { ok: true }>, selected: Generator[], available: Generator[]): GenerateRun {
+  const problems = outputClashes(run.outputs, selected, run.fleet);
+  return problems.length > 0 ? { ok: false, problems } : { ...run, generatorNames: available.map((g) => g.name) };
 }

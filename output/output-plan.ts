@@ -26,11 +26,20 @@ export interface OutputPlan {
 
 /**
  * Plans the changes for the output of the generators that ran (`outputs`, by generator name). `known` holds files of
- * out/ whose content the caller knows (what it wrote last, in `generate --watch`); they are not read again.
+ * out/ whose content the caller knows (what it wrote last, in `generate --watch`); they are not read again. Given
+ * `generatorNames` (every generator the fleet has now, run or not), the files of a generator that is gone (a plugin
+ * no longer listed) are removed too.
  */
-export async function planOutput(outDir: string, outputs: Map<string, GeneratedFile[]>, known?: ReadonlyMap<string, string>): Promise<OutputPlan> {
+export async function planOutput(
+  outDir: string,
+  outputs: Map<string, GeneratedFile[]>,
+  known?: ReadonlyMap<string, string>,
+  generatorNames?: readonly string[],
+): Promise<OutputPlan> {
   const previous = await readManifest(outDir);
   const manifest: Manifest = { ...previous };
+  const retired = generatorNames ? Object.keys(previous).filter((name) => !generatorNames.includes(name) && !outputs.has(name)) : [];
+  for (const name of retired) delete manifest[name];
   for (const [name, files] of outputs) manifest[name] = files.map((f) => f.path).sort(compare);
   const sortedManifest = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => compare(a, b)));
 
@@ -46,7 +55,7 @@ export async function planOutput(outDir: string, outputs: Map<string, GeneratedF
   }
   const produced = new Set(files.map((f) => f.path));
   for (const [name, paths] of Object.entries(previous)) {
-    if (!outputs.has(name)) continue;
+    if (!outputs.has(name) && !retired.includes(name)) continue;
     for (const stale of paths) {
       if (produced.has(stale)) continue;
       assertInside(outDir, stale);

@@ -1,25 +1,14 @@
 /**
  * What a customer is. The file name of a customer module (`customers/<id>.ts`) is its id; the module
- * default-exports `defineCustomer({...})`.
+ * default-exports `defineCustomer({...})`. Its servers are entries of the fleet's MCP types: the built-in ones
+ * and those of the plugins the fleet config lists, so the schema is made per set of types ({@link customerSchemaFor}).
  */
 import { z } from 'zod';
-import { mcpTypes } from '../mcp-types/index.ts';
+import { builtinMcpTypes } from '../mcp-types/index.ts';
+import type { McpType } from '../mcp-types/mcp-type.ts';
 import { envVarName, singleLine } from './fields.ts';
+import type { McpServerTypes } from './index.ts';
 import { serverVariableMessage } from './reserved-variables.ts';
-
-/** Variables the MCP servers' images read, from the catalog, so a new type's names are reserved with it. */
-const SERVER_VARIABLES = new Map(mcpTypes.flatMap((type) => type.envNames.map((name) => [name, type.type] as const)));
-
-/** The catalog's server schemas as a tuple type, which z.discriminatedUnion needs for inference. */
-function serverSchemasOf<T extends readonly { serverSchema: z.ZodObject }[]>(types: T): { -readonly [K in keyof T]: T[K]['serverSchema'] } {
-  return types.map((t) => t.serverSchema) as { -readonly [K in keyof T]: T[K]['serverSchema'] };
-}
-
-/** One MCP server of a customer: a union discriminated on `type`, one member per catalog entry. */
-export const mcpServerSchema = z.discriminatedUnion(
-  'type',
-  serverSchemasOf(mcpTypes),
-);
 
 /**
  * A tool name or pattern for the gateway's allow/deny lists: an upstream tool name (`createSilence`) or a namespaced
@@ -53,38 +42,63 @@ export const customerGatewaySchema = z
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
 
-export const customerSchema = z
-  .strictObject({
-    name: singleLine.max(100).describe('Display name, unique across the fleet (case-insensitive).'),
-    host: z
-      .string()
-      .regex(HOSTNAME, { message: 'must be a host name such as maas-1203.mon.example.com (no scheme, no path)' })
-      .describe('The customer\'s main monitoring host.'),
-    description: z.string().optional().describe('Free text for operators; may span lines.'),
-    mcpServers: z
-      .array(mcpServerSchema)
-      .min(1, 'a customer needs at least one MCP server: add an entry such as { type: \'grafana\', … }')
-      .describe('The customer\'s MCP servers; two of one type need distinct `name`s.'),
-    gateway: customerGatewaySchema.optional(),
-  })
-  .superRefine((customer, ctx) => {
-    for (const { path, name } of variableNames(customer)) {
-      const type = SERVER_VARIABLES.get(name);
-      if (type) ctx.addIssue({ code: 'custom', path, message: serverVariableMessage(name, type) });
-    }
-    const seen = new Map<string, number>();
-    customer.mcpServers.forEach((server, index) => {
-      const key = server.name ?? server.type;
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, index);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['mcpServers', index, 'name'],
-          message: `server name "${key}" is already used by mcpServers[${first}]; give each ${server.type} server a distinct name (e.g. name: 'staging')`,
-        });
+/** The customer schema for a set of MCP types: `mcpServers` is a union discriminated on `type`, one member per type. */
+function buildCustomerSchema(types: readonly McpType[]) {
+  // Variables the MCP servers' images read, so a customer's credential cannot take (and override) one of them.
+  const serverVariables = new Map(types.flatMap((type) => type.envNames.map((name) => [name, type.type] as const)));
+  const servers = z.discriminatedUnion('type', types.map((type) => type.serverSchema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+  return z
+    .strictObject({
+      name: singleLine.max(100).describe('Display name, unique across the fleet (case-insensitive).'),
+      host: z
+        .string()
+        .regex(HOSTNAME, { message: 'must be a host name such as maas-1203.mon.example.com (no scheme, no path)' })
+        .describe('The customer\'s main monitoring host.'),
+      description: z.string().optional().describe('Free text for operators; may span lines.'),
+      mcpServers: z
+        .array(servers)
+        .min(1, 'a customer needs at least one MCP server: add an entry such as { type: \'grafana\', … }')
+        .describe('The customer\'s MCP servers; two of one type need distinct `name`s.'),
+      gateway: customerGatewaySchema.optional(),
+    })
+    .superRefine((customer, ctx) => {
+      for (const { path, name } of variableNames(customer)) {
+        const type = serverVariables.get(name);
+        if (type) ctx.addIssue({ code: 'custom', path, message: serverVariableMessage(name, type) });
+      }
+      const seen = new Map<string, number>();
+      customer.mcpServers.forEach((server, index) => {
+        const entry = server as { type: string; name?: string };
+        const key = entry.name ?? entry.type;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, index);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mcpServers', index, 'name'],
+            message: `server name "${key}" is already used by mcpServers[${first}]; give each ${entry.type} server a distinct name (e.g. name: 'staging')`,
+          });
+      });
     });
-  });
+}
+
+/** A customer schema: validates what a customer file exports into a {@link Customer}. */
+export type CustomerSchema = z.ZodType<Customer, CustomerInput>;
+
+const schemas = new WeakMap<readonly McpType[], CustomerSchema>();
+
+/** The customer schema of a fleet whose MCP types are `types` (made once per list). */
+export function customerSchemaFor(types: readonly McpType[]): CustomerSchema {
+  let schema = schemas.get(types);
+  if (!schema) schemas.set(types, (schema = buildCustomerSchema(types) as unknown as CustomerSchema));
+  return schema;
+}
+
+/** The customer schema with the built-in MCP types only. */
+export const customerSchema = customerSchemaFor(builtinMcpTypes);
+
+/** One MCP server of a customer with the built-in types: a union discriminated on `type`. */
+export const mcpServerSchema = z.discriminatedUnion('type', builtinMcpTypes.map((type) => type.serverSchema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
 
 /** Every variable name in a customer: the values of keys ending in `Env` (tokenEnv, basicAuth.passwordEnv, …). */
 function variableNames(value: unknown, path: PropertyKey[] = []): Array<{ path: PropertyKey[]; name: string }> {
@@ -95,13 +109,41 @@ function variableNames(value: unknown, path: PropertyKey[] = []): Array<{ path: 
   });
 }
 
-/** A customer as written in a customer file. */
-export type CustomerInput = z.input<typeof customerSchema>;
-/** A customer after validation. */
-export type Customer = z.output<typeof customerSchema>;
-export type McpServerConfig = z.output<typeof mcpServerSchema>;
+/**
+ * A server entry as written in a customer file: one member per MCP type the program knows. The built-in types and
+ * each plugin add theirs to {@link McpServerTypes} (schema/index.ts) with a `declare module` block, so an editor and
+ * `pnpm typecheck` check a plugin type's fields like a built-in's.
+ */
+export type McpServerInput = McpServerTypes[keyof McpServerTypes];
+
+/** A server entry after validation: the fields every type has, and the type's own. */
+export interface McpServerConfig {
+  type: string;
+  name?: string;
+  description?: string;
+  [field: string]: unknown;
+}
+
 /** The gateway settings of a customer after validation. */
 export type CustomerGateway = z.output<typeof customerGatewaySchema>;
+
+/** A customer as written in a customer file. */
+export interface CustomerInput {
+  name: string;
+  host: string;
+  description?: string;
+  mcpServers: McpServerInput[];
+  gateway?: z.input<typeof customerGatewaySchema>;
+}
+
+/** A customer after validation. */
+export interface Customer {
+  name: string;
+  host: string;
+  description?: string;
+  mcpServers: McpServerConfig[];
+  gateway?: CustomerGateway;
+}
 
 /** Typed identity for customer files: editors complete and check the fields; validation runs in `pnpm generate`. */
 export function defineCustomer(customer: CustomerInput): CustomerInput {

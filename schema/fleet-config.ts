@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { describeValue } from '../fleet/problem.ts';
 import { mcpTypeNames } from '../mcp-types/index.ts';
+import type { McpTypeName } from './index.ts';
+import type { FleetPlugin } from './plugin.ts';
 import { dnsLabel } from './fields.ts';
 
 const port = z.int().min(1024).max(65535);
@@ -53,13 +55,14 @@ const placementConstraint = z
   .regex(/^[A-Za-z0-9_.{}-]+\s*(==|!=)\s*[^\s]+$/, { message: 'must be a Swarm constraint such as "node.labels.mcp.customer == {customer}" or "node.role != manager"' });
 
 /** Settings of the Docker Swarm output (out/swarm/). */
-const swarmSettings = z.strictObject({
+/** Settings of the Docker Swarm output (out/swarm/), for a fleet whose MCP types are `typeNames`. */
+const swarmSettingsFor = (typeNames: TypeNames) => z.strictObject({
   placement: z
     .array(placementConstraint)
     .optional()
     .describe('Placement constraints of every MCP server service; "{customer}" becomes the customer id, e.g. "node.labels.mcp.customer == {customer}".'),
   skipHealthcheck: z
-    .array(z.enum(mcpTypeNames))
+    .array(z.enum(typeNames))
     .optional()
     .describe('Types whose in-container healthcheck is left out, e.g. when types.<type>.image names an image without the tool the check runs; Swarm replaces a task whose healthcheck fails.'),
   agentStack: dnsLabel
@@ -231,8 +234,25 @@ const typeOverride = z.strictObject({
   resources: resourcesOverride.optional(),
 });
 
-export const fleetConfigSchema = z
+/** MCP type names of a fleet: the built-in ones and its plugins'. */
+type TypeNames = readonly [string, ...string[]];
+
+/**
+ * A plugin as the fleet config lists it. Only its name is checked here; fleet/plugins.ts checks the rest (its types
+ * and generators, clashes between plugins) and names the plugin in every problem. The Fleet keeps their names only.
+ */
+const pluginEntry = z
+  .looseObject({ name: z.string().describe('The plugin\'s name.') })
+  .describe('A plugin: the default export of a module made with definePlugin({ name, mcpTypes?, generators? }).');
+
+/** The fleet config schema for a fleet whose MCP types are `typeNames` (the built-in ones and its plugins'). */
+function buildFleetConfigSchema(typeNames: TypeNames) {
+  return z
   .strictObject({
+    plugins: z
+      .array(pluginEntry)
+      .default([])
+      .describe('Plugins whose MCP types and generators the fleet uses, e.g. plugins: [prometheusPlugin] (imported from their modules).'),
     ports: z
       .strictObject({
         base: port.default(20000).describe('First host port handed out.'),
@@ -270,16 +290,45 @@ export const fleetConfigSchema = z
       .default({ hostPort: 8080, replicas: 2 })
       .refine((a) => a.maxReplicas === undefined || a.maxReplicas >= a.replicas, { message: 'maxReplicas must not be below replicas', path: ['maxReplicas'] })
       .describe('The agent runtime service.'),
-    types: z.partialRecord(z.enum(mcpTypeNames), typeOverride).default({}).describe('Per-type overrides.'),
+    types: z.partialRecord(z.enum(typeNames), typeOverride).default({}).describe('Per-type overrides.'),
     kubernetes: kubernetesSettings.optional().describe('Settings of the Kubernetes output (out/k8s/).'),
-    swarm: swarmSettings.optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
+    swarm: swarmSettingsFor(typeNames).optional().describe('Settings of the Docker Swarm output (out/swarm/).'),
     monitoring: monitoringSettings.prefault({}).describe('Alert thresholds and scrape settings of the generated monitoring (out/monitoring/).'),
     gitops: gitopsSettings.optional().describe('GitOps outputs (out/gitops/): an Argo CD ApplicationSet and Flux Kustomizations over out/k8s; off unless set.'),
   })
-  .default({ ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {}, monitoring: MONITORING_DEFAULTS });
+  .default({ plugins: [], ports: { base: 20000, max: 29999 }, agent: { hostPort: 8080, replicas: 2 }, types: {}, monitoring: MONITORING_DEFAULTS });
+}
 
-export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
-export type FleetConfig = z.output<typeof fleetConfigSchema>;
+/** A fleet config schema: validates what `fleet.config.ts` exports into a {@link FleetConfig}. */
+export type FleetConfigSchema = ReturnType<typeof buildFleetConfigSchema>;
+
+const schemas = new Map<string, FleetConfigSchema>();
+
+/** The fleet config schema of a fleet whose MCP types are named `typeNames` (made once per set of names). */
+export function fleetConfigSchemaFor(typeNames: readonly string[]): FleetConfigSchema {
+  const key = typeNames.join('\0');
+  let schema = schemas.get(key);
+  if (!schema) schemas.set(key, (schema = buildFleetConfigSchema(typeNames as unknown as TypeNames)));
+  return schema;
+}
+
+/** The fleet config schema with the built-in MCP types only. */
+export const fleetConfigSchema = fleetConfigSchemaFor(mcpTypeNames);
+
+type TypeOverrideInput = z.input<typeof typeOverride>;
+type SchemaInput = NonNullable<z.input<FleetConfigSchema>>;
+
+/**
+ * The fleet config as `fleet.config.ts` writes it. Per-type settings are typed by the names of the types the program
+ * knows (built-in and plugins', see McpServerTypes), and plugins are the imported plugin objects.
+ */
+export type FleetConfigInput = Omit<SchemaInput, 'plugins' | 'types' | 'swarm'> & {
+  plugins?: readonly FleetPlugin[];
+  types?: Partial<Record<McpTypeName, TypeOverrideInput>>;
+  swarm?: Omit<NonNullable<SchemaInput['swarm']>, 'skipHealthcheck'> & { skipHealthcheck?: McpTypeName[] };
+};
+/** The validated fleet config; `plugins` holds the plugins' names (the live plugins are kept beside the Fleet). */
+export type FleetConfig = Omit<z.output<FleetConfigSchema>, 'plugins'> & { plugins: string[] };
 
 /** Typed identity for `fleet.config.ts`. */
 export function defineFleetConfig(config: FleetConfigInput): FleetConfigInput {

@@ -18,7 +18,7 @@ describe('pnpm validate --k8s', () => {
     const result = await repo.run('validate', ['--k8s']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const expected = [...generate(fleetOf({ segurcaixa, 'vattenfall-de': vattenfall } as Parameters<typeof fleetOf>[0])).values()];
+    const expected = [...generate(fleetOf({ segurcaixa, 'vattenfall-de': vattenfall } as unknown as Parameters<typeof fleetOf>[0])).values()];
     expect(result.stdout).toMatch(/✓ 2 customers, \d+ servers: valid/);
     const counted = /✓ Kubernetes: (\d+) objects in (\d+) files pass kubernetes-models and the Kubernetes 1\.28 field check; kubectl kustomize builds the tree/.exec(result.stdout);
     expect(counted, result.stdout).not.toBeNull();
