@@ -5,6 +5,7 @@ export declare const LOCAL_IMAGES: {
   readonly debian: string;
   readonly node: string;
   readonly alertmanagerMcp: string;
+  readonly prometheusMcp: string;
   readonly grafanaMcp: string;
   readonly genesysMcp: string;
   readonly agent: string;

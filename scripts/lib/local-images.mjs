@@ -25,6 +25,7 @@ export const LOCAL_IMAGES = {
   debian: `${PREFIX}/debian:bookworm`,
   node: `${PREFIX}/node:bookworm`,
   alertmanagerMcp: `${PREFIX}/alertmanager-mcp:local`,
+  prometheusMcp: `${PREFIX}/prometheus-mcp:local`,
   grafanaMcp: `${PREFIX}/grafana-mcp:local`,
   genesysMcp: `${PREFIX}/genesys-mcp:local`,
   agent: `${PREFIX}/agent:local`,
@@ -39,6 +40,8 @@ export const LOCAL_IMAGES = {
  */
 export const STAND_INS = [
   { repository: 'ghcr.io/ntk148v/alertmanager-mcp-server', recipe: 'alertmanagerMcp', what: 'mcp-alertmanager (npm, static binary) on MCP_PORT' },
+  // The image of the example plugin examples/plugins/prometheus (docs/plugins.md).
+  { repository: 'ghcr.io/jeanlopezxyz/mcp-prometheus', recipe: 'prometheusMcp', what: 'mcp-prometheus (npm, static binary), with the public image\'s arguments' },
   { repository: 'grafana/mcp-grafana', recipe: 'grafanaMcp', what: '@leval/mcp-grafana (npm, stdio) behind mcp-proxy' },
   { repository: 'mcpfleet/genesys-cloud-mcp', recipe: 'genesysMcp', what: 'images/genesys/package.json behind mcp-proxy, on the local Node base' },
   { repository: 'mcpfleet/agent', recipe: 'agent', what: 'runtime/Dockerfile on the local Node base' },
@@ -51,6 +54,7 @@ export const PROVIDES = {
   debian: ['bash', 'sh'],
   node: NODE_BASED,
   alertmanagerMcp: NODE_BASED,
+  prometheusMcp: NODE_BASED,
   grafanaMcp: NODE_BASED,
   genesysMcp: NODE_BASED,
   agent: NODE_BASED,
@@ -162,6 +166,12 @@ function alertmanagerBinary(root) {
   return path.join(path.dirname(packageJson), 'bin/mcp-alertmanager-linux-amd64');
 }
 
+/** The static mcp-prometheus binary of the repo's devDependency mcp-prometheus-linux-amd64. */
+function prometheusBinary(root) {
+  const packageJson = run(process.execPath, ['-e', "console.log(require.resolve('mcp-prometheus-linux-amd64/package.json'))"], { cwd: root }).trim();
+  return path.join(path.dirname(packageJson), 'bin/mcp-prometheus-linux-amd64');
+}
+
 /**
  * Recipes: what each needs first, the hash of its inputs (undefined: always rebuilt), and how to build it.
  * @type {Record<string, { needs: string[], key: (ctx) => string | undefined, build: (ctx) => void }>}
@@ -201,6 +211,18 @@ const RECIPES = {
         ctx.key,
         `FROM ${LOCAL_IMAGES.node}\nCOPY mcp-alertmanager /usr/local/bin/mcp-alertmanager\nCOPY start.mjs /app/start.mjs\n${RUN_AS}\nEXPOSE 8000\nENTRYPOINT ["node", "/app/start.mjs"]\n`,
         { 'mcp-alertmanager': alertmanagerBinary(ctx.root), 'start.mjs': path.join(ctx.root, 'images/alertmanager-stand-in/start.mjs') },
+      ),
+  },
+  prometheusMcp: {
+    needs: ['node'],
+    key: (ctx) => sha(ctx.parent('node'), fileHash(prometheusBinary(ctx.root))),
+    // The public image runs the binary with the container's arguments (--port 8000 for streamable HTTP), as this does.
+    build: (ctx) =>
+      buildFromContext(
+        LOCAL_IMAGES.prometheusMcp,
+        ctx.key,
+        `FROM ${LOCAL_IMAGES.node}\nCOPY mcp-prometheus /usr/local/bin/mcp-prometheus\n${RUN_AS}\nEXPOSE 8000\nENTRYPOINT ["/usr/local/bin/mcp-prometheus"]\n`,
+        { 'mcp-prometheus': prometheusBinary(ctx.root) },
       ),
   },
   grafanaMcp: {
