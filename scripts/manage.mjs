@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Operate the fleet on a Docker engine from the generated files, with compose (default) or as Swarm stacks:
-//   zx scripts/manage.mjs <status|up|down|restart|logs|pull|build> [--target compose|swarm] [--customer ID]… [--type TYPE]… [--json]
+//   pnpm manage <status|up|down|restart|logs|pull|build> [--target compose|swarm] [--customer ID]… [--type TYPE]… [--json]
 // Health means a real MCP initialize + tools/list through the published 127.0.0.1 port.
 import { spawn } from 'node:child_process';
 import Table from 'cli-table3';
@@ -14,7 +14,7 @@ import { probeHttp, probeMcp } from './lib/mcp-health.mjs';
 import { swarmMain } from './lib/swarm-commands.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
 
-const USAGE = `usage: zx scripts/manage.mjs <command> [options]     (or: pnpm manage <command> [options])
+const USAGE = `usage: pnpm manage <command> [options]     (the same: pnpm exec zx scripts/manage.mjs <command> [options])
 
 commands:
   status            table of the selected servers: container state (and Docker's health), MCP health, port,

@@ -123,7 +123,7 @@ for (const s of secrets) {
     const removed = await $`docker secret rm ${s.name}`.nothrow();
     if (removed.exitCode !== 0) {
       failed++;
-      console.error(`${s.name}: not replaced: ${removed.stderr.trim()} — take customer ${s.customer} down first (zx scripts/manage.mjs --target swarm down --customer ${s.customer})`);
+      console.error(`${s.name}: not replaced: ${removed.stderr.trim()} — take customer ${s.customer} down first (pnpm manage --target swarm down --customer ${s.customer})`);
       continue;
     }
   }

@@ -117,7 +117,7 @@ export function agentAbout(fleet: Fleet): string[] {
     `Agent runtime: stack ${stack}; joins every customer network as an external network, so deploy the customer stacks first.`,
     `${fleet.agent.replicas} replicas behind HAProxy (${fleet.agent.balancer.serviceName}) on port ${fleet.agent.hostPort}; the session key is the Swarm secret ${sessionSecretName(fleet)}:`,
     `  node scripts/swarm-secrets.mjs   (creates it with a random value when missing, with the customers' secrets)`,
-    `Deploy or update: zx scripts/manage.mjs --target swarm up   (sets ${AGENT_CONFIG_DIGEST_VARIABLE}), or by hand:`,
+    `Deploy or update: pnpm manage --target swarm up   (sets ${AGENT_CONFIG_DIGEST_VARIABLE}), or by hand:`,
     `  ${AGENT_CONFIG_DIGEST_VARIABLE}=$(cat out/${RUNTIME_CONFIG_FILE} out/${RUNTIME_SCHEMA_FILE} out/${BALANCER_CONFIG_FILE} | sha256sum | cut -c1-12) docker stack deploy --prune -c out/${AGENT_STACK_FILE} ${stack}`,
     `Remove (before the customer stacks, whose networks it holds): docker stack rm ${stack}`,
   ];

@@ -26,7 +26,7 @@ export function customerAbout(customer: FleetCustomer): string[] {
   return [
     `Customer "${customer.name}" (${customer.file}): stack ${stack}, overlay network ${customer.network}.`,
     ...(secrets.length > 0 ? [`Swarm secrets (node scripts/swarm-secrets.mjs --customer ${customer.id}): ${secrets.join(', ')}.`] : []),
-    `Deploy or update: docker stack deploy --prune -c ${file} ${stack}   (or: zx scripts/manage.mjs --target swarm up --customer ${customer.id})`,
+    `Deploy or update: docker stack deploy --prune -c ${file} ${stack}   (or: pnpm manage --target swarm up --customer ${customer.id})`,
     `Remove:           docker stack rm ${stack}`,
   ];
 }

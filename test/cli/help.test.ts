@@ -23,8 +23,8 @@ describe('--help', () => {
   it('manage --help prints its usage and exits 0; manage without a command prints it as an error and exits 1', async () => {
     const [help, bare] = await Promise.all([runManage(['--help']), runManage([])]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('usage: zx scripts/manage.mjs <command>');
+    expect(help.stdout).toContain('usage: pnpm manage <command>');
     expect(bare.code).toBe(1);
-    expect(bare.stderr).toContain('usage: zx scripts/manage.mjs <command>');
+    expect(bare.stderr).toContain('usage: pnpm manage <command>');
   });
 });
