@@ -13,6 +13,7 @@ import { buildLocalImages, composeOverrideFile, localDirFor, localImageTags, MAN
 import { probeHttp, probeMcp } from './lib/mcp-health.mjs';
 import { swarmMain } from './lib/swarm-commands.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
+import { LOCKS_DIR, toolsCommand } from './lib/tool-locks.mjs';
 
 const USAGE = `usage: pnpm manage <command> [options]     (the same: pnpm exec zx scripts/manage.mjs <command> [options])
 
@@ -31,6 +32,11 @@ commands:
   build --local     build every image the fleet needs from this machine alone (npm, Debian, no registry),
                     tagged mcpfleet-local/…, and write .mcpfleet-local/ next to out/: override files that
                     every later command uses with out/'s files (out/ is not changed). docs/operating-locally.md
+  tools lock        record the tools each selected customer's running servers offer (name, input schema hash,
+                    read-only/destructive annotations) in tool-locks/<customer>.json, to commit. docs/tool-locks.md
+  tools check       compare the running servers' tools with the locks: exit 0 same, 2 drift, 1 when a new tool
+                    that may change things is not covered by the customer's allowTools/denyTools (or a server
+                    does not answer, or a customer has no lock); --json for the list
 
 options:
   --customer ID     select a customer (repeatable)      --type TYPE   select an MCP type (repeatable)
@@ -43,6 +49,7 @@ options:
   --target T        compose (default) or swarm ($MCPFLEET_TARGET)
   --no-local        use out/'s images even when build --local has run
   --local-dir D     where build --local keeps its override files (.mcpfleet-local beside out/)
+  --tool-locks D    the tool lock folder (tool-locks beside out/)
   NO_COLOR=1        no colours, from manage nor from compose (--ansi never / --no-ansi)
 
 with --target swarm (stacks from out/swarm/, one per customer plus the agent's; needs a swarm manager):
@@ -117,6 +124,7 @@ async function main(opts = options) {
   }
   // Images are the same on both targets: pull and build go through the compose file.
   if (opts.command === 'build' && opts.local) return buildLocal(opts);
+  if (opts.command === 'tools') return tools(opts);
   if (opts.target === 'swarm' && !['pull', 'build'].includes(opts.command)) {
     const localDir = opts.localDir ?? localDirFor(path.dirname(opts.swarmDir));
     const local = localMode(localDir, opts) ? { dir: localDir, present: localImageTags() } : undefined;
@@ -227,6 +235,24 @@ async function buildLocal(opts) {
     return 1;
   }
   return 0;
+}
+
+/**
+ * tools lock|check (scripts/lib/tool-locks.mjs): the selection's servers on either target, reached through their
+ * published 127.0.0.1 ports; the locks beside out/ (--tool-locks), the customers' filters from out/mcp_servers.json.
+ */
+async function tools(opts) {
+  const outDir = opts.target === 'swarm' ? path.dirname(opts.swarmDir) : path.dirname(opts.file);
+  const services = opts.target === 'swarm' ? (await readStacks(opts.swarmDir)).flatMap((stack) => stack.services) : await readFleetServices(opts.file);
+  const selection = selectServices(services, opts);
+  return toolsCommand(argv._[1], {
+    servers: selection.servers,
+    allServers: services.filter((s) => s.role === 'mcp'),
+    customers: opts.customers,
+    locksDir: argv['tool-locks'] === undefined ? path.join(path.dirname(outDir), LOCKS_DIR) : path.resolve(argv['tool-locks']),
+    runtimeConfigFile: path.join(outDir, 'mcp_servers.json'),
+    json: opts.json,
+  });
 }
 
 /** Whether commands use the local images: build --local has run (its manifest exists) and --no-local is not given. */

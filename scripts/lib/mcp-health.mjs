@@ -11,9 +11,11 @@ const PROTOCOL_VERSION = '2025-06-18';
 const CLIENT = { name: 'mcpfleet-health', version: '0.1.0' };
 
 /**
- * @returns {Promise<{ healthy: boolean, tools?: number, latencyMs?: number, reason?: string, server?: string }>}
+ * With `{ listTools: true }` the result also carries the tools themselves (`toolList`, every page of tools/list
+ * followed through `nextCursor`, at most 50 pages): what `pnpm manage tools lock` records.
+ * @returns {Promise<{ healthy: boolean, tools?: number, latencyMs?: number, reason?: string, server?: string, toolList?: object[] }>}
  */
-export async function probeMcp(url, timeoutMs = 5000) {
+export async function probeMcp(url, timeoutMs = 5000, { listTools = false } = {}) {
   const started = performance.now();
   const timer = new AbortController();
   const timeout = setTimeout(() => timer.abort(), timeoutMs);
@@ -26,10 +28,16 @@ export async function probeMcp(url, timeoutMs = 5000) {
     const headers = { ...(session && { 'mcp-session-id': session }), 'mcp-protocol-version': protocol };
     await rpc(url, { method: 'notifications/initialized' }, { signal: timer.signal, headers });
     const list = await rpc(url, { id: 2, method: 'tools/list', params: {} }, { signal: timer.signal, headers });
-    const tools = list.message.result?.tools;
+    let tools = list.message.result?.tools;
     if (!Array.isArray(tools)) throw new Error('tools/list returned no tool list');
+    for (let page = 1, cursor = list.message.result?.nextCursor; listTools && cursor && page < 50; page++) {
+      const next = await rpc(url, { id: 2 + page, method: 'tools/list', params: { cursor } }, { signal: timer.signal, headers });
+      if (!Array.isArray(next.message.result?.tools)) throw new Error('tools/list returned no tool list');
+      tools = [...tools, ...next.message.result.tools];
+      cursor = next.message.result.nextCursor;
+    }
     const info = init.message.result?.serverInfo;
-    return { healthy: true, tools: tools.length, latencyMs: Math.round(performance.now() - started), server: info ? `${info.name} ${info.version ?? ''}`.trim() : undefined };
+    return { healthy: true, tools: tools.length, latencyMs: Math.round(performance.now() - started), server: info ? `${info.name} ${info.version ?? ''}`.trim() : undefined, ...(listTools && { toolList: tools }) };
   } catch (error) {
     return { healthy: false, reason: describe(error, timer.signal.aborted, timeoutMs) };
   } finally {
