@@ -1,8 +1,9 @@
 /**
  * out/mcp_servers.json: the agent runtime's view of the fleet in the seed's snake_case format.
  * URLs are the in-network compose URLs; config carries upstream URLs, regions and *_env names only.
- * A customer's `gateway` (its MCP endpoint on the agent: token variable *name*, tool allow/deny lists) is written
- * when set.
+ * A customer's `gateway` (its MCP endpoint on the agent: token variable *name*, tool allow/deny lists, whether only
+ * locked tools are served) is written when set. The tool locks themselves are not read here: out/ stays a function
+ * of customers/ and fleet.config.ts, and the agent reads tool-locks/ itself (docs/tool-locks.md).
  */
 import type { Fleet } from '../fleet/model.ts';
 import type { CustomerGateway } from '../schema/customer.ts';
@@ -45,6 +46,7 @@ export function gatewayEntry(gateway: CustomerGateway | undefined): { gateway?: 
     ...(gateway.tokenEnv !== undefined && { token_env: gateway.tokenEnv }),
     ...(gateway.allowTools !== undefined && { allow_tools: [...gateway.allowTools] }),
     ...(gateway.denyTools !== undefined && { deny_tools: [...gateway.denyTools] }),
+    ...(gateway.lockedToolsOnly !== undefined && { locked_tools_only: gateway.lockedToolsOnly }),
   };
   return { gateway: entry };
 }

@@ -14,6 +14,7 @@ import type { CustomerConfig, RuntimeConfig } from './config.ts';
 import { CustomerSession } from './pool/customer-session.ts';
 import type { ExposedTool, SessionReport } from './pool/customer-session.ts';
 import { ToolFilter } from './gateway/gateway-filter.ts';
+import { readLockedTools, type LockedTools } from './gateway/locked-tools.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './pool/mcp-connection.ts';
 import type { CallRelay, ClientInput, ConnectionOptions, EraMemory, InputRequiredResult, McpConnection, ServerStatus, TransportMemory } from './pool/mcp-connection.ts';
 import { silentLogger } from './logger.ts';
@@ -27,6 +28,11 @@ export interface AgentRuntimeOptions {
   poolSize?: number;
   logger?: Logger;
   redactor?: Redactor;
+  /**
+   * Folder of the tool locks (`<id>.json`) for customers with `gateway.locked_tools_only`; without it such a
+   * customer is served no tools (see `gateway/locked-tools.ts`).
+   */
+  toolLocksDir?: string;
 }
 
 /** Customer summary as listed by `GET /api/customers`. */
@@ -131,7 +137,7 @@ export class AgentRuntime {
     };
     for (const customer of config.customers) {
       this.byId.set(customer.id, customer);
-      this.filters.set(customer.id, ToolFilter.fromConfig(customer.gateway));
+      this.filters.set(customer.id, ToolFilter.fromConfig(customer.gateway, this.lockedToolsOf(customer, options.toolLocksDir)));
     }
     this.pool = new ConnectionPool(
       options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -205,7 +211,7 @@ export class AgentRuntime {
       tools: () => this.visibleTools(customer, session),
       find: (name) => {
         const tool = session.findTool(name);
-        return tool ? { tool, allowed: this.filterOf(customer).allows(tool) } : undefined;
+        return tool ? { tool, allowed: this.filterOf(customer).allowsTool(tool) } : undefined;
       },
       call: async (tool, args, relay, input) => (await session.callTool(tool.name, args, relay, input))?.result,
       catalog: () => new CustomerCatalog(session.connections, this.filterOf(customer)),
@@ -354,6 +360,24 @@ export class AgentRuntime {
     }
   }
 
+  /** A customer's locked tools when it asks for them (`gateway.locked_tools_only`), else null; logged at start. */
+  private lockedToolsOf(customer: CustomerConfig, dir: string | undefined): LockedTools | null {
+    if (!customer.gateway?.locked_tools_only) return null;
+    if (!dir) {
+      this.logger.error('locked tools only, but the agent has no tool locks folder: no tools served', { customer: customer.id });
+      return new Map();
+    }
+    const lock = readLockedTools(dir, customer.id);
+    if (!lock.ok) {
+      this.logger.error('locked tools only, but the tool lock cannot be used: no tools served', { customer: customer.id, file: lock.file, reason: lock.reason });
+      return new Map();
+    }
+    let count = 0;
+    for (const tools of lock.tools.values()) count += tools.size;
+    this.logger.info('locked tools only', { customer: customer.id, file: lock.file, tools: count });
+    return lock.tools;
+  }
+
   /** The customer's tool filter. */
   filterOf(customer: CustomerConfig): ToolFilter {
     return this.filters.get(customer.id) ?? ToolFilter.ALLOW_ALL;
@@ -365,7 +389,7 @@ export class AgentRuntime {
     const byServer = new Map(session.connections.map((c) => [c.server.name, c]));
     const out: VisibleTool[] = [];
     for (const exposed of session.tools()) {
-      if (!filter.allows(exposed)) continue;
+      if (!filter.allowsTool(exposed)) continue;
       out.push({ exposed, upstream: byServer.get(exposed.server)?.tools.find((t) => t.name === exposed.original_name) });
     }
     return out;
@@ -374,7 +398,7 @@ export class AgentRuntime {
   /** The one place calls are filtered: a tool by namespaced name, unless the customer's filter hides it. */
   findVisibleTool(customer: CustomerConfig, session: CustomerSession, name: string): ExposedTool | undefined {
     const tool = session.findTool(name);
-    return tool && this.filterOf(customer).allows(tool) ? tool : undefined;
+    return tool && this.filterOf(customer).allowsTool(tool) ? tool : undefined;
   }
 
   /** Closes every pooled connection. */
@@ -410,13 +434,13 @@ export class AgentRuntime {
   private countsByServer(customer: CustomerConfig, session: CustomerSession): Map<string, number> {
     const counts = new Map<string, number>();
     const filter = this.filterOf(customer);
-    for (const tool of session.tools()) if (filter.allows(tool)) counts.set(tool.server, (counts.get(tool.server) ?? 0) + 1);
+    for (const tool of session.tools()) if (filter.allowsTool(tool)) counts.set(tool.server, (counts.get(tool.server) ?? 0) + 1);
     return counts;
   }
 
   /** A session report whose tool counts count only the tools the customer's filter lets through. */
   private filteredReport(customer: CustomerConfig, session: CustomerSession, report: SessionReport): SessionReport {
-    if (this.filterOf(customer).allowsAll) return report;
+    if (this.filterOf(customer).allowsAllTools) return report;
     const counts = this.countsByServer(customer, session);
     let total = 0;
     for (const n of counts.values()) total += n;

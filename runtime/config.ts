@@ -41,6 +41,8 @@ export interface GatewayConfig {
   allow_tools?: string[];
   /** These tools are neither listed nor callable (gateway and API); wins over `allow_tools`. */
   deny_tools?: string[];
+  /** Serve only the tools of the customer's tool lock (`--tool-locks DIR`/`<id>.json`, see `gateway/locked-tools.ts`). */
+  locked_tools_only?: boolean;
 }
 
 /** One customer and its MCP servers. */

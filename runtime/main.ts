@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     poolSize: options.poolSize,
     logger,
     redactor,
+    toolLocksDir: options.toolLocksDir,
   });
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));

@@ -2,7 +2,9 @@
  * Command-line flags and environment variables of the agent runtime. A flag wins over its variable; the API token is
  * read from the environment only (flags are visible in process listings).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultToolLocksDir } from './gateway/locked-tools.ts';
 import { isLogLevel } from './logger.ts';
 import type { LogLevel } from './logger.ts';
 
@@ -57,6 +59,11 @@ export interface AgentOptions {
    * `AGENT_UPSTREAM_COMPOSE_FILE`): for running the agent on the host against servers compose started.
    */
   upstreamComposeFile?: string;
+  /**
+   * Folder of the tool locks (`<customer id>.json`) read for customers with `gateway.locked_tools_only`
+   * (`--tool-locks`, `AGENT_TOOL_LOCKS`; default `tool-locks` beside the config's folder).
+   */
+  toolLocksDir: string;
 }
 
 /** A bad flag or variable. */
@@ -116,6 +123,9 @@ export const USAGE = `usage: tsx runtime/main.ts [options]
                             reach upstreams named by compose service (http://mcp-grafana-acme:8000/…) through the ports
                             FILE publishes on the host (127.0.0.1:20004), for running the agent outside compose
                             (AGENT_UPSTREAM_COMPOSE_FILE, e.g. out/docker-compose.mcps.yml; default: URLs as configured)
+  --tool-locks DIR          tool locks (<customer id>.json, written by pnpm manage tools lock) of the customers whose
+                            gateway.locked_tools_only is set: they are served only the locked tools, none without a
+                            lock (AGENT_TOOL_LOCKS, default: tool-locks beside the config's folder, e.g. out/../tool-locks)
   --audit-arguments         include tool-call arguments in the gateway's audit log lines
                             (AGENT_AUDIT_ARGUMENTS=1; default: names, outcome and duration only)
   --help                    this text
@@ -162,6 +172,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
         'drain-timeout-ms': { type: 'string' },
         'audit-arguments': { type: 'boolean' },
         'upstream-compose-file': { type: 'string' },
+        'tool-locks': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -202,10 +213,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): AgentOptio
   if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
     throw new OptionsError(`the HTTP headers timeout (${httpHeadersTimeoutMs} ms) must not exceed the HTTP request timeout (${httpRequestTimeoutMs} ms)`);
   }
+  const configPath = pick('config', 'AGENT_CONFIG').value ?? 'out/mcp_servers.json';
+  const toolLocks = pick('tool-locks', 'AGENT_TOOL_LOCKS').value;
   return {
     host: host.replace(/^\[(.*)\]$/, '$1'),
     port: integer('port', 'AGENT_PORT', 8080, 0, 65535),
-    configPath: pick('config', 'AGENT_CONFIG').value ?? 'out/mcp_servers.json',
+    configPath,
+    toolLocksDir: toolLocks ? resolve(toolLocks) : defaultToolLocksDir(configPath),
     ...(schemaPath ? { schemaPath } : {}),
     connectTimeoutMs: integer('connect-timeout-ms', 'AGENT_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
     callTimeoutMs: integer('call-timeout-ms', 'AGENT_CALL_TIMEOUT_MS', 30_000, 1, 3_600_000),

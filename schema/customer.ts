@@ -37,6 +37,12 @@ export const customerGatewaySchema = z
       .array(toolPattern)
       .optional()
       .describe('These tools are neither listed nor callable, also through the agent API (upstream or namespaced names, `*` wildcards); wins over allowTools.'),
+    lockedToolsOnly: z
+      .boolean()
+      .optional()
+      .describe(
+        'Serve only the tools recorded in tool-locks/<id>.json (pnpm manage tools lock, docs/tool-locks.md): a tool a server starts offering after an upgrade is neither listed nor callable until the lock is written again and reviewed. No lock file: no tools. Applied after allowTools/denyTools.',
+      ),
   })
   .describe('The customer\'s MCP endpoint on the agent runtime (one URL for all its servers\' tools): bearer token and tool filter.');
 

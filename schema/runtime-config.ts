@@ -23,6 +23,10 @@ export const runtimeGatewaySchema = z
       .describe('Env var on the agent holding the bearer token of /customers/<id>/mcp (the name, never the value).'),
     allow_tools: z.array(z.string().min(1)).optional().describe('Only these tools (upstream or namespaced names, * wildcards).'),
     deny_tools: z.array(z.string().min(1)).optional().describe('Never these tools (upstream or namespaced names, * wildcards); wins over allow_tools.'),
+    locked_tools_only: z
+      .boolean()
+      .optional()
+      .describe('Serve only the tools of the customer\'s tool lock (<tool locks folder>/<id>.json, the agent\'s --tool-locks); no lock: no tools.'),
   })
   .describe('Settings of the customer\'s MCP endpoint on the agent runtime.');
 
