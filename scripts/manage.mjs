@@ -14,6 +14,7 @@ import { probeHttp, probeMcp } from './lib/mcp-health.mjs';
 import { swarmMain } from './lib/swarm-commands.mjs';
 import { readStacks } from './lib/swarm-files.mjs';
 import { LOCKS_DIR, toolsCommand } from './lib/tool-locks.mjs';
+import { driftMain, statusOrphanLines } from './lib/drift-command.mjs';
 
 const USAGE = `usage: pnpm manage <command> [options]     (the same: pnpm exec zx scripts/manage.mjs <command> [options])
 
@@ -37,6 +38,10 @@ commands:
   tools check       compare the running servers' tools with the locks: exit 0 same, 2 drift, 1 when a new tool
                     that may change things is not covered by the customer's allowTools/denyTools (or a server
                     does not answer, or a customer has no lock); --json for the list
+  drift             compare the running fleet with out/ (and the local override, and the tool locks):
+                    per customer, service and field before → after, orphans (customers no longer configured),
+                    missing services; exit 0 in sync, 2 drift, 1 error; --json; --no-tools; --target
+                    compose|swarm|k8s (k8s: kubectl diff -k out/k8s). docs/drift.md
 
 options:
   --customer ID     select a customer (repeatable)      --type TYPE   select an MCP type (repeatable)
@@ -114,6 +119,7 @@ async function main(opts = options) {
     console.error(USAGE);
     return 1;
   }
+  if (options.command === 'drift') return driftMain({ ...opts, tools: argv.tools !== false, toolLocks: argv['tool-locks'] === undefined ? undefined : path.resolve(argv['tool-locks']) });
   if (!['compose', 'swarm'].includes(options.target)) throw new Error(`unknown --target ${options.target}; use compose or swarm`);
   if (opts.watch) {
     if (options.command !== 'status') throw new Error('--watch goes with status');
@@ -128,7 +134,7 @@ async function main(opts = options) {
   if (opts.target === 'swarm' && !['pull', 'build'].includes(opts.command)) {
     const localDir = opts.localDir ?? localDirFor(path.dirname(opts.swarmDir));
     const local = localMode(localDir, opts) ? { dir: localDir, present: localImageTags() } : undefined;
-    return swarmMain({ ...opts, local, resolveImage: opts.resolveImage ?? (local ? 'never' : 'always') }, { waitFor, formatUptime });
+    return withOrphanNotes(await swarmMain({ ...opts, local, resolveImage: opts.resolveImage ?? (local ? 'never' : 'always') }, { waitFor, formatUptime }), opts);
   }
   const services = await readFleetServices(options.file);
   const selection = selectServices(services, options);
@@ -147,7 +153,7 @@ async function main(opts = options) {
 
   switch (options.command) {
     case 'status':
-      return status(selection);
+      return withOrphanNotes(await status(selection), opts);
     case 'up': {
       // Only what starts needs its credentials: the selected servers', and the agent's own (its gateway tokens) with it.
       const missing = missingCredentials(starting, options.envFile);
@@ -253,6 +259,13 @@ async function tools(opts) {
     runtimeConfigFile: path.join(outDir, 'mcp_servers.json'),
     json: opts.json,
   });
+}
+
+/** After status: containers or stacks of customers no longer in out/, as notes (`manage drift` lists them too). */
+async function withOrphanNotes(code, opts) {
+  if (opts.command !== 'status') return code;
+  for (const line of await statusOrphanLines(opts)) (opts.json ? console.error : console.log)(chalk.yellow(line));
+  return code;
 }
 
 /** Whether commands use the local images: build --local has run (its manifest exists) and --no-local is not given. */
