@@ -39,6 +39,7 @@ function localState(outDir, opts) {
  * @returns {Promise<number>} exit code
  */
 export async function driftMain(opts) {
+  if (!['compose', 'swarm', 'k8s'].includes(opts.target)) throw new Error(`unknown --target ${opts.target} for drift; use compose, swarm or k8s`);
   if (opts.target === 'k8s') return kubectlDrift(path.dirname(opts.file), opts);
   const started = Date.now();
   const outDir = path.dirname(opts.target === 'swarm' ? opts.swarmDir : opts.file);

@@ -3,6 +3,10 @@
  * compose and Swarm comparisons on docker-inspect-shaped objects, orphans and missing services, the report's lines
  * and exit code, and that a credential's value never reaches the report.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareCompose, desiredCompose, livePorts, normalizeComposePort } from '../../scripts/lib/drift-compose.mjs';
 import {
@@ -21,6 +25,7 @@ import {
 import { buildReport, formatJson, formatText } from '../../scripts/lib/drift-report.mjs';
 import { compareSwarm, desiredStack, normalizeStackPort, liveStackPorts } from '../../scripts/lib/drift-swarm.mjs';
 import { overrideServices } from '../../scripts/lib/local-images.mjs';
+import { REPO_ROOT } from '../helpers/fleet-repo.ts';
 
 const SECRET = 'planted-secret-value-4711';
 
@@ -321,5 +326,42 @@ describe('report', () => {
     expect(report.exitCode).toBe(2);
     expect(formatText(report)).toContain('customer alpha:\n  customer alpha, server alertmanager: tool deleteSilence: added (not read-only, not covered by the gateway filter): new tool');
     expect(formatText(report)).toMatch(/Drift: 0 differences, 0 orphans, 0 missing, 1 tool change/);
+  });
+});
+
+describe('manage drift --target k8s without a cluster (the only path testable here)', () => {
+  const manage = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(path.join(REPO_ROOT, 'node_modules/.bin/zx'), [path.join(REPO_ROOT, 'scripts/manage.mjs'), 'drift', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('no kubectl context: one clear sentence, exit 1, kubectl diff not run', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'mcpfleet-kube-'));
+    try {
+      const result = await manage(['--target', 'k8s'], { KUBECONFIG: path.join(home, 'none.yaml'), HOME: home });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toMatch(/^no Kubernetes cluster is configured for kubectl \(.*current-context is not set\): set KUBECONFIG or a current context, then run drift --target k8s again$/);
+      expect(result.stdout).toBe('');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('no kubectl at all: says so, exit 1; an unknown target: exit 1', async () => {
+    // A PATH with node alone (node may share its folder with kubectl).
+    const bin = mkdtempSync(path.join(tmpdir(), 'mcpfleet-bin-'));
+    try {
+      symlinkSync(process.execPath, path.join(bin, 'node'));
+      const result = await manage(['--target', 'k8s'], { PATH: bin });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('kubectl is not installed');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+    const unknown = await manage(['--target', 'nomad'], {});
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown --target nomad for drift; use compose, swarm or k8s');
   });
 });
