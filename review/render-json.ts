@@ -18,6 +18,7 @@ export function renderJson(review: Review, options: { patch?: boolean } = {}): s
       customers: diff.customers,
       config: diff.config,
       objects: diff.objects,
+      tools: diff.tools ?? [],
       files: patches.map(({ path, change, additions, deletions }) => ({ path: `out/${path}`, change, additions, deletions })),
       ...((options.patch ?? true) && { patch: patches.map((p) => p.patch).join('') }),
     },

@@ -8,6 +8,7 @@
 import type { Review } from './review-change.ts';
 import { customerCounts, detailLines, formatField, outputCounts, sectionsOf, type Section } from './sections.ts';
 import { hasChanges, type ChangeKind } from './semantic-diff.ts';
+import { toolCounts, toolLine } from './tool-lock-diff.ts';
 
 /** Default size limit of the rendered Markdown, in characters. */
 export const MARKDOWN_LIMIT = 60_000;
@@ -59,6 +60,13 @@ export function renderMarkdown(review: Review, options: MarkdownOptions = {}): s
       if (!budget.add(`| ${ICON[customer.change]} | ${code(customer.id, true)} ${escape(customer.name)} | ${what} |\n`)) omitted.customers = diff.customers.length - index;
     });
     budget.add('\n');
+  }
+  if (diff.tools?.length) {
+    const parts = diff.tools.map((t) => {
+      const n = toolCounts(t);
+      return `${code(t.file)} ${t.lock} (+${n.added} −${n.removed} ~${n.changed})`;
+    });
+    budget.add(`**Tool locks:** ${parts.join(', ')}\n\n`);
   }
   if (diff.config.length > 0) budget.add(`**Fleet config:** ${diff.config.map((f) => code(formatField(f))).join(', ')}\n\n`);
 
@@ -120,14 +128,21 @@ export function renderMarkdown(review: Review, options: MarkdownOptions = {}): s
 
 function renderSection(section: Section): string {
   const objectCount = section.outputs.reduce((n, o) => n + o.objects.length, 0);
+  const toolCount = section.tools?.tools.length ?? 0;
   const change = section.customer ? ` — ${section.customer.change}` : '';
   const icon = section.customer ? `${ICON[section.customer.change]} ` : '';
   const title = section.id === undefined ? '<b>Fleet-wide</b>' : `${icon}<b>${html(section.id)}</b>${section.customer ? ` ${html(section.customer.name)}` : ''}${change}`;
-  const lines = [`<details><summary>${title} (${objectCount} object${objectCount === 1 ? '' : 's'})</summary>`, ''];
+  const tools = section.tools ? `, ${toolCount} tool change${toolCount === 1 ? '' : 's'}` : '';
+  const lines = [`<details><summary>${title} (${objectCount} object${objectCount === 1 ? '' : 's'}${tools})</summary>`, ''];
   if (section.customer?.change === 'changed') {
     lines.push('**Customer**');
     for (const field of section.customer.fields.slice(0, FIELDS_SHOWN)) lines.push(`- ${code(formatField(field))}`);
     if (section.customer.fields.length > FIELDS_SHOWN) lines.push(`- … ${section.customer.fields.length - FIELDS_SHOWN} more fields`);
+    lines.push('');
+  }
+  if (section.tools) {
+    lines.push(`**Tools** (${code(section.tools.file)}, lock ${section.tools.lock})`);
+    for (const t of section.tools.tools) lines.push(`- ${ICON[t.change]} ${code(toolLine(t).slice(2))}`);
     lines.push('');
   }
   for (const { output, objects } of section.outputs) {

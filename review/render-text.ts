@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import type { Review } from './review-change.ts';
 import { customerCounts, detailLines, formatField, MARK, outputCounts, sectionsOf } from './sections.ts';
 import { hasChanges, type ChangeKind } from './semantic-diff.ts';
+import { toolCounts, toolLine } from './tool-lock-diff.ts';
 
 /** At most this many fields are listed per object; the rest are counted. */
 const FIELDS_SHOWN = 8;
@@ -37,6 +38,13 @@ export function renderText(review: Review, options: TextOptions = {}): string {
     for (const field of customer.fields.slice(0, FIELDS_SHOWN)) lines.push(`      ${formatField(field)}`);
     if (customer.fields.length > FIELDS_SHOWN) lines.push(`      … ${customer.fields.length - FIELDS_SHOWN} more fields`);
   }
+  if (diff.tools?.length) {
+    lines.push('', c.bold(`Tool locks: ${diff.tools.length} customer${diff.tools.length === 1 ? '' : 's'}`));
+    for (const t of diff.tools) {
+      const n = toolCounts(t);
+      lines.push(`  ${MARK[t.lock]} ${t.file}  ${t.lock}: tools +${n.added} −${n.removed} ~${n.changed}`);
+    }
+  }
   if (diff.config.length > 0) {
     lines.push('', c.bold('Fleet config:'));
     for (const field of diff.config) lines.push(`  ~ ${formatField(field)}`);
@@ -52,6 +60,11 @@ export function renderText(review: Review, options: TextOptions = {}): string {
   for (const section of sectionsOf(diff)) {
     const title = section.id === undefined ? 'Fleet-wide' : `${section.id}${section.customer ? ` (${section.customer.change})` : ''}`;
     lines.push('', c.bold(title));
+    if (section.tools) {
+      lines.push(`  ${c.cyan(`tools (${section.tools.file})`)}`);
+      for (const t of section.tools.tools) lines.push(paint[t.change](`    ${toolLine(t)}`));
+      if (section.tools.tools.length === 0) lines.push(`    lock ${section.tools.lock}, no tool changes`);
+    }
     for (const { output, objects } of section.outputs) {
       lines.push(`  ${c.cyan(output)}`);
       for (const object of objects) {

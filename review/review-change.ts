@@ -13,6 +13,7 @@ import { materializeBaseInputs } from './base-inputs.ts';
 import { resolveBase, type BaseRef } from './base-ref.ts';
 import { generateInMemory } from './generate-in-memory.ts';
 import { diffFleets, type FleetDiff } from './semantic-diff.ts';
+import { toolLockChanges } from './tool-lock-diff.ts';
 import { unifiedDiff, type FilePatch } from './unified-diff.ts';
 
 /** A finished comparison of the base commit with the working tree. */
@@ -50,7 +51,8 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
     const after = await generateInMemory(paths, scratch, generators, cache);
     if (!after.ok) return { ok: false, side: 'working tree', base, problems: after.problems };
-    const diff = diffFleets(before.generated, after.generated);
+    // Tool locks are not generated: the base commit's and the working tree's are compared as they are.
+    const diff = { ...diffFleets(before.generated, after.generated), tools: await toolLockChanges(paths, base.commit) };
     return { ok: true, review: { base, diff, patches: unifiedDiff(diff.files, options.context) } };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  */
 import { compare } from '../fleet/compare.ts';
 import type { ChangeKind, CustomerChange, CustomerDetails, FieldChange, FleetDiff, ObjectChange } from './semantic-diff.ts';
+import type { CustomerToolChanges } from './tool-lock-diff.ts';
 
 /** One customer's part of the comparison, or the fleet-wide part (`customer` undefined). */
 export interface Section {
@@ -14,17 +15,20 @@ export interface Section {
   customer?: CustomerChange;
   /** Object changes by output, outputs in generator order. */
   outputs: Array<{ output: string; objects: ObjectChange[] }>;
+  /** The customer's tool lock changes, when its lock differs. */
+  tools?: CustomerToolChanges;
 }
 
 /** Customers in id order, then fleet-wide objects; customers with no change of their own still get a section. */
 export function sectionsOf(diff: FleetDiff): Section[] {
   const rank = (output: string) => (diff.outputOrder.includes(output) ? diff.outputOrder.indexOf(output) : diff.outputOrder.length);
-  const ids = [...new Set([...diff.customers.map((c) => c.id), ...diff.objects.flatMap((o) => (o.customer === undefined ? [] : [o.customer]))])].sort(compare);
+  const ids = [...new Set([...diff.customers.map((c) => c.id), ...diff.objects.flatMap((o) => (o.customer === undefined ? [] : [o.customer])), ...(diff.tools ?? []).map((t) => t.customer)])].sort(compare);
   const section = (id: string | undefined): Section => {
     const objects = diff.objects.filter((o) => o.customer === id);
     const outputs = [...new Set(objects.map((o) => o.output))].sort((a, b) => rank(a) - rank(b) || compare(a, b));
     const customer = id === undefined ? undefined : diff.customers.find((c) => c.id === id);
-    return { ...(id !== undefined && { id }), ...(customer && { customer }), outputs: outputs.map((output) => ({ output, objects: objects.filter((o) => o.output === output) })) };
+    const tools = id === undefined ? undefined : diff.tools?.find((t) => t.customer === id);
+    return { ...(id !== undefined && { id }), ...(customer && { customer }), outputs: outputs.map((output) => ({ output, objects: objects.filter((o) => o.output === output) })), ...(tools && { tools }) };
   };
   const sections = ids.map(section);
   const fleetWide = section(undefined);

@@ -9,6 +9,7 @@ import { generators } from '../generators/index.ts';
 import { deepEqual, diffFields, type FieldChange } from './field-diff.ts';
 import { MANIFEST_OUTPUT, type GeneratedFleet } from './generate-in-memory.ts';
 import { Owners, outputObjects, type OutputObject } from './output-objects.ts';
+import type { CustomerToolChanges } from './tool-lock-diff.ts';
 
 export type { FieldChange } from './field-diff.ts';
 
@@ -77,11 +78,13 @@ export interface FleetDiff {
   files: FileChange[];
   /** Output names in the order generators run, then `manifest`: the order renderers list outputs in. */
   outputOrder: string[];
+  /** Customers whose tool lock (tool-locks/<id>.json) differs, with the tools added, removed and changed. */
+  tools?: CustomerToolChanges[];
 }
 
 /** True when anything differs: the exit code of `diff` is 2 then. */
 export function hasChanges(diff: FleetDiff): boolean {
-  return diff.customers.length > 0 || diff.config.length > 0 || diff.files.length > 0;
+  return diff.customers.length > 0 || diff.config.length > 0 || diff.files.length > 0 || (diff.tools?.length ?? 0) > 0;
 }
 
 /** Compares the fleet and outputs generated from the base with those generated from the working tree. */
