@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import jsYaml from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FleetRepo, REPO_ROOT, segurcaixa } from '../helpers/fleet-repo.ts';
+import { FleetRepo, REPO_ROOT, runCli, segurcaixa } from '../helpers/fleet-repo.ts';
+import { GitFixture } from '../helpers/git-fixture.ts';
 
 const PROMETHEUS_PLUGIN = path.join(REPO_ROOT, 'examples/plugins/prometheus/index.ts');
 const CMDB_PLUGIN = path.join(REPO_ROOT, 'examples/plugins/cmdb-export/index.ts');
@@ -97,6 +98,47 @@ describe('example plugins', () => {
     const unknown = await repo.run('validate');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/mcpServers\[0\]\.type.*unknown MCP type; use one of: 'grafana', 'alertmanager', 'genesys'/);
+  });
+});
+
+describe('plugins in the env template and in review', () => {
+  it("a plugin type's credentials reach the env template and compose as variables, never values", async () => {
+    repo = new FleetRepo().addCustomer('acme', { ...acme, mcpServers: [{ type: 'secured-prometheus', url: 'https://prometheus.acme.example.com', tokenEnv: 'PROMETHEUS_TOKEN_ACME' }] });
+    const securedType = `{ ...prometheus.mcpTypes[0], type: 'secured-prometheus', serverSchema: prometheus.mcpTypes[0].serverSchema.extend({ type: z.literal('secured-prometheus'), tokenEnv: envVarName }), env: (server) => [{ name: 'PROMETHEUS_URL', value: server.url }, { name: 'PROMETHEUS_TOKEN', credential: { variable: server.tokenEnv, description: 'Bearer token for ' + server.url } }] }`;
+    writeFileSync(
+      path.join(repo.root, 'fleet.config.ts'),
+      `import { definePlugin, envVarName, z } from ${JSON.stringify(SCHEMA_INDEX)};\nimport prometheus from ${JSON.stringify(PROMETHEUS_PLUGIN)};\nexport default { plugins: [definePlugin({ name: 'secured', mcpTypes: [${securedType}] })] };\n`,
+    );
+    const result = await repo.run('generate');
+    expect(result.code, result.stderr).toBe(0);
+    const env = repo.read('env/mcp_credentials.env.example');
+    expect(env).toMatch(/^PROMETHEUS_TOKEN_ACME=$/m);
+    expect(env).toContain('Bearer token for https://prometheus.acme.example.com');
+    const compose = jsYaml.load(repo.read('docker-compose.mcps.yml')) as { services: Record<string, { environment: Record<string, string> }> };
+    expect(compose.services['mcp-secured-prometheus-acme']!.environment.PROMETHEUS_TOKEN).toMatch(/^\$\{PROMETHEUS_TOKEN_ACME[:?]/);
+  });
+
+  it('pnpm diff shows a customer of a plugin type and the plugin generator\'s file', async () => {
+    const fixture = new GitFixture();
+    try {
+      fixture.writeCustomer('segurcaixa', segurcaixa);
+      writeFileSync(
+        path.join(fixture.root, 'fleet.config.ts'),
+        `import prometheus from ${JSON.stringify(PROMETHEUS_PLUGIN)};\nimport cmdb from ${JSON.stringify(CMDB_PLUGIN)};\nexport default { plugins: [prometheus, cmdb] };\n`,
+      );
+      await fixture.generate();
+      fixture.commit('base');
+      fixture.git('checkout', '--quiet', '-b', 'feature');
+      fixture.writeCustomer('acme', acme);
+      const result = await runCli('diff', ['--root', fixture.root, '--format', 'json']);
+      expect(result.code, result.stderr).toBe(2);
+      const json = JSON.parse(result.stdout) as { customers: Array<{ id: string; change: string; servers: string[] }>; objects: Array<{ output: string; id: string; customer?: string; change: string }> };
+      expect(json.customers).toEqual([expect.objectContaining({ id: 'acme', change: 'added', servers: ['prometheus', 'grafana'] })]);
+      expect(json.objects).toEqual(expect.arrayContaining([expect.objectContaining({ output: 'compose', id: 'service mcp-prometheus-acme', customer: 'acme', change: 'added' })]));
+      expect(json.objects.filter((o) => o.output === 'cmdb').map((o) => o.change)).toEqual(['changed']);
+    } finally {
+      fixture.dispose();
+    }
   });
 });
 
