@@ -4,7 +4,8 @@
  * Generates in memory from the working tree and from the base commit's inputs (customers/, fleet.config.ts,
  * out/ports.lock.json; the code is the working tree's for both, see review/base-inputs.ts), then prints a
  * semantic summary (customers, and per output the objects added, removed and changed with their changed fields)
- * followed by the unified diff of out/. Exit code: 0 no change, 2 changes, 1 error.
+ * followed by the unified diff of out/; the base's tool-locks/ against the working tree's are listed per customer
+ * (review/tool-lock-diff.ts). Exit code: 0 no change, 2 changes (tool lock changes too), 1 error.
  */
 import pc from 'picocolors';
 import { formatProblems } from '../fleet/problem.ts';
@@ -22,7 +23,9 @@ const USAGE = `usage: pnpm diff [--base <git-ref>] [--format text|markdown|json]
                  [--root DIR] [--customers DIR] [--config FILE] [--out DIR]
 
 Compares what the working tree generates with what the base commit's customers/ and fleet.config.ts generate
-(both with the working tree's code) and prints a semantic summary, then the unified diff of out/.
+(both with the working tree's code) and prints a semantic summary, then the unified diff of out/. Tool locks
+(tool-locks/<customer>.json, docs/tool-locks.md) are compared as they are: tools added, removed and changed per
+customer.
 
   --base REF       git ref to compare with (default: merge base with origin/HEAD or main; HEAD when on main)
   --format FMT     text (default), markdown (a PR comment, at most --limit characters) or json
