@@ -265,7 +265,7 @@ export async function toolDrift({ root, customers, servers, locksDir = path.join
       unreachable.add(l.server);
       drift.push({ customer: id, server: l.server, change: 'unreachable', detail: `tools not listed: ${l.reason}` });
     }
-    const now = buildLock(id, mine.filter((m) => m.ok));
+    const now = buildLock(id, mine.filter((m) => m.ok).map(asLockServer));
     // An unreachable server is not compared; a locked server that is not running at all is.
     const before = { ...lock, servers: Object.fromEntries(Object.entries(lock.servers).filter(([name]) => !unreachable.has(name))) };
     for (const change of compareLocks(before, now)) {
@@ -291,6 +291,9 @@ export async function toolDrift({ root, customers, servers, locksDir = path.join
   });
 }
 
+/** A listLiveTools result as buildLock takes a server. */
+const asLockServer = (live) => ({ name: live.server, type: live.type, tools: live.tools });
+
 /**
  * Writes the locks of the selected customers from their running servers. `servers` as for toolDrift (the
  * selection); a customer's servers outside the selection (--type) keep their locked entries, and a locked server
@@ -311,7 +314,7 @@ export async function lockTools({ servers, allServers = servers, locksDir, timeo
     const previous = readLock(locksDir, id);
     const inFleet = new Set(allServers.filter((s) => s.customer === id).map((s) => s.server));
     const kept = Object.entries(previous?.servers ?? {}).filter(([name]) => inFleet.has(name) && !mine.some((m) => m.server === name));
-    const fresh = buildLock(id, mine);
+    const fresh = buildLock(id, mine.map(asLockServer));
     const lock = { ...fresh, servers: { ...Object.fromEntries(kept), ...fresh.servers } };
     const { file, changed } = writeLock(locksDir, lock);
     const count = Object.values(lock.servers).reduce((n, s) => n + Object.keys(s.tools).length, 0);
@@ -326,7 +329,10 @@ export async function lockTools({ servers, allServers = servers, locksDir, timeo
  * the fleet offers what is locked, 2 on drift, 1 on an unsafe new tool, an unreachable server or a missing lock.
  */
 export async function toolsCommand(sub, { servers, allServers, customers, locksDir, runtimeConfigFile, json, log = console.log, error = console.error }) {
-  const shown = (file) => path.relative(process.cwd(), file) || file;
+  const shown = (file) => {
+    const relative = path.relative(process.cwd(), file);
+    return relative && !relative.startsWith('..') ? relative : file;
+  };
   if (sub === 'lock') {
     const results = await lockTools({ servers, allServers, locksDir });
     if (json) log(JSON.stringify(results.map(({ file, ...r }) => ({ ...r, ...(file && { file: shown(file) }) })), null, 2));

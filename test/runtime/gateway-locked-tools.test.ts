@@ -5,10 +5,11 @@
  * after the lock. That tool is neither listed nor callable through the gateway nor the HTTP API; a customer asking for
  * locked tools without a lock file gets no tools; customers without the flag are unchanged.
  */
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLock, listLiveTools, writeLock } from '../../scripts/lib/tool-locks.mjs';
+import { buildLock, listLiveTools, toolDrift, writeLock } from '../../scripts/lib/tool-locks.mjs';
 import { ToolFilter } from '../../runtime/gateway/gateway-filter.ts';
 import { readLockedTools } from '../../runtime/gateway/locked-tools.ts';
 import { closeStreamable, connectStreamable } from './fixtures/gateway-clients.ts';
@@ -22,6 +23,8 @@ const closers: Array<() => Promise<void>> = [];
 let runtime: RuntimeProc;
 let allTools: string[];
 let locksDir: string;
+let everythingPort: number;
+let liveTools: Array<{ name: string; annotations?: Record<string, unknown> }>;
 
 async function toolNames(id: string): Promise<string[]> {
   const c = await connectStreamable(`${runtime.url}/customers/${id}/mcp`);
@@ -34,10 +37,12 @@ beforeAll(async () => {
   const everything = startProcess(process.execPath, [EVERYTHING, 'streamableHttp'], { env: baseEnv({ PORT: String(port) }) });
   await waitFor(() => /listening on port/.test(everything.output()), 'server-everything to listen', 20_000);
   const url = `http://127.0.0.1:${port}/mcp`;
+  everythingPort = port;
 
   const [live] = await listLiveTools([{ customer: 'locked', server: 'everything', type: 'everything', hostPort: port, healthPath: '/mcp' }]);
   expect(live!.ok).toBe(true);
   allTools = live!.tools!.map((t) => t.name).sort();
+  liveTools = live!.tools!;
   expect(allTools).toContain(NEW_TOOL);
   locksDir = tempDir('mcpfleet-locks-');
   writeLock(locksDir, buildLock('locked', [{ name: 'everything', type: 'everything', tools: live!.tools!.filter((t) => t.name !== NEW_TOOL) }]));
@@ -135,5 +140,44 @@ describe('from the customer file to mcp_servers.json', () => {
     expect(entry).toEqual({ gateway: { deny_tools: ['delete*'], locked_tools_only: true } });
     expect(runtimeGatewaySchema.safeParse(entry.gateway).success).toBe(true);
     expect(customerGatewaySchema.safeParse({ lockedToolsOnly: 'yes' }).success).toBe(false);
+  });
+});
+
+describe('toolDrift against the live server (what manage tools check and manage drift run)', () => {
+  it('names the tool the server offers beyond its lock, unsafe unless the filter covers it; unreachable servers and missing locks', async () => {
+    const live = (customer: string) => ({ customer, server: 'everything', type: 'everything', hostPort: everythingPort, healthPath: '/mcp' });
+    const root = tempDir('mcpfleet-drift-');
+    const config = (gateway: object) => {
+      const file = join(root, 'mcp_servers.json');
+      writeFileSync(file, JSON.stringify({ customers: [{ id: 'drifty', gateway }] }));
+      return file;
+    };
+    // "drifty" was locked before the server offered echo (read-only) and a tool that may change things.
+    const writer = liveTools.find((t) => t.annotations?.readOnlyHint !== true)!.name;
+    writeLock(locksDir, buildLock('drifty', [{ name: 'everything', type: 'everything', tools: liveTools.filter((t) => t.name !== NEW_TOOL && t.name !== writer) as never }]));
+    const dead = await freePort();
+    const drift = await toolDrift({
+      root,
+      locksDir,
+      runtimeConfigFile: config({ locked_tools_only: true }),
+      servers: [live('drifty'), live('locked'), live('nolock'), { customer: 'filtered', server: 'everything', type: 'everything', hostPort: dead, healthPath: '/mcp' }],
+    });
+    const added = (customer: string, tool: string, unsafe: boolean) => ({ customer, server: 'everything', change: 'added', tool, detail: expect.any(String), ...(unsafe && { unsafe }) });
+    expect(drift).toEqual(
+      [
+        added('drifty', NEW_TOOL, false),
+        added('drifty', writer, true),
+        { customer: 'filtered', server: 'everything', change: 'unreachable', detail: 'tools not listed: connection refused' },
+        added('locked', NEW_TOOL, false),
+        { customer: 'nolock', change: 'unlocked', detail: `no ${basename(locksDir)}/nolock.json: run pnpm manage tools lock --customer nolock and commit it` },
+      ].sort((a, b) => (a.customer === b.customer ? ((a as { tool?: string }).tool! < (b as { tool?: string }).tool! ? -1 : 1) : a.customer < b.customer ? -1 : 1)),
+    );
+    // A deny pattern covers it: still drift, not unsafe.
+    const covered = await toolDrift({ root, locksDir, customers: ['drifty'], runtimeConfigFile: config({ deny_tools: [`everything_${writer}`] }), servers: [live('drifty')] });
+    expect(covered.find((d) => d.tool === writer)).toEqual(added('drifty', writer, false));
+    // A locked server that is not running: its tools count as removed.
+    const gone = await toolDrift({ root, locksDir, customers: ['renamed'], servers: [] });
+    expect(gone.length).toBe(allTools.length);
+    expect(gone[0]).toMatchObject({ customer: 'renamed', server: 'other', change: 'removed', detail: expect.stringContaining('server other is not running') });
   });
 });
