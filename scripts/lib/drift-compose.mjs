@@ -160,8 +160,8 @@ export function compareCompose(desired, live, { customers = [], types = [], agen
       const labels = c.Config?.Labels ?? {};
       const customer = labels['mcpfleet.customer'] ?? '';
       if (filtered && !selectedCustomer(customer, labels['mcpfleet.type'] ?? '')) continue;
-      // Whatever such a container holds in its environment is never shown.
-      for (const value of envMap(c.Config?.Env).values()) secrets.add(value);
+      // Nothing of its environment is shown; values under secret-looking names are scrubbed all the same.
+      for (const [name, value] of envMap(c.Config?.Env)) if (SECRET_NAME.test(name)) secrets.add(value);
       orphans.push({
         customer,
         service,
@@ -186,7 +186,7 @@ function compareContainer(want, c, images, secrets) {
   const liveEnv = envMap(config.Env);
   for (const [name, value] of liveEnv) {
     const wanted = want.env.get(name);
-    if (!wanted || wanted.credential || SECRET_NAME.test(name)) secrets.add(value);
+    if (wanted?.credential || SECRET_NAME.test(name)) secrets.add(value);
   }
 
   const state = c.State?.Status;

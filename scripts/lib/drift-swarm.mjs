@@ -180,7 +180,7 @@ export function compareSwarm(desired, live, { customers = [], types = [], agent 
     const customer = labels['mcpfleet.customer'] ?? '';
     const stack = labels['com.docker.stack.namespace'];
     if (filtered && !selected(customer, labels['mcpfleet.type'] ?? '')) continue;
-    for (const value of envMap(have.Spec.TaskTemplate?.ContainerSpec?.Env).values()) secrets.add(value);
+    for (const [name, value] of envMap(have.Spec.TaskTemplate?.ContainerSpec?.Env)) if (SECRET_NAME.test(name)) secrets.add(value);
     const service = name.startsWith(`${stack}_`) ? name.slice(stack.length + 1) : name;
     orphans.push({
       customer,
@@ -204,7 +204,7 @@ function compareService(want, have, networks, secrets) {
   const liveEnv = envMap(container.Env);
   for (const [name, value] of liveEnv) {
     const wanted = want.env.get(name);
-    if (!wanted || wanted.credential || SECRET_NAME.test(name)) secrets.add(value);
+    if (wanted?.credential || SECRET_NAME.test(name)) secrets.add(value);
   }
 
   const wantImage = normalizeImage(want.image);

@@ -196,7 +196,7 @@ describe('compose comparison (with the local override, as manage up applies it)'
   });
 
   it('a customer no longer configured is an orphan; a configured service with no container is missing', () => {
-    const document = composeDocument('http://alpha:9093');
+    const document = composeDocument('http://alpha-new:9093');
     delete (document.services as Record<string, unknown>)['mcp-alertmanager-beta'];
     (document.services as Record<string, unknown>)['mcp-alertmanager-gamma'] = amService('gamma', 'http://gamma:9093', 20002);
     const result = compareCompose(desiredCompose(document, { project, override: overrideServices(document, present).services }), live);
@@ -205,9 +205,12 @@ describe('compose comparison (with the local override, as manage up applies it)'
     const text = formatText(buildReport({ target: 'compose', scope: 'p', desired: { files: ['f'], local: null }, result }));
     expect(text).toContain('customer beta, service mcp-alertmanager-beta: orphan (customer no longer configured)');
     expect(text).toContain('customer gamma, service mcp-alertmanager-gamma: missing: no container');
+    // The orphan's plain values (its URL, MCP_TRANSPORT=http) are not taken for secrets: nothing else is scrubbed.
+    expect(text).toContain('env ALERTMANAGER_URL: "http://alpha:9093" → "http://alpha-new:9093"');
+    expect(text).not.toContain('(redacted)');
     // --customer narrows all three lists.
     const alphaOnly = compareCompose(desiredCompose(document, { project, override: overrideServices(document, present).services }), live, { customers: ['alpha'] });
-    expect([alphaOnly.orphans, alphaOnly.missing, alphaOnly.differences]).toEqual([[], [], []]);
+    expect([alphaOnly.orphans, alphaOnly.missing, alphaOnly.differences.map((d) => d.field)]).toEqual([[], [], ['env ALERTMANAGER_URL']]);
   });
 
   it('resources, ports, networks, restart, command and the image id are compared', () => {

@@ -131,6 +131,9 @@ describe('manage drift on compose with local images', () => {
     const text = await drift([], 'driftOrphanMs');
     expect(text.code).toBe(2);
     expect(text.stdout).toContain(`customer ${beta}, service mcp-alertmanager-${beta}: orphan (customer no longer configured): container ${project}_mcp-alertmanager-${beta}_1 (running); \`pnpm manage up\` removes it`);
+    // The orphan's plain values (its URL, MCP_TRANSPORT=http) are not scrubbed out of the other lines as secrets.
+    expect(text.stdout).toContain(`customer ${alpha}, service mcp-alertmanager-${alpha}: env ALERTMANAGER_URL: "http://127.0.0.1:9" → "http://127.0.0.1:19"`);
+    expect(text.stdout).not.toContain('(redacted)');
     const json = JSON.parse((await drift(['--json'])).stdout);
     expect(json.orphans).toEqual([{ customer: beta, service: `mcp-alertmanager-${beta}`, container: `${project}_mcp-alertmanager-${beta}_1`, state: 'running', reason: 'customer no longer configured' }]);
     // --customer of a customer that is only running any more shows just its orphans.

@@ -129,6 +129,9 @@ describe('manage drift --target swarm with local images', () => {
     const text = await drift([], 'driftOrphanMs');
     expect(text.code).toBe(2);
     expect(text.stdout).toContain(`customer ${beta}, service mcp-alertmanager-${beta}: orphan (customer no longer configured): service mcp-${beta}_mcp-alertmanager-${beta} of stack mcp-${beta}; remove its stack: docker stack rm mcp-${beta}`);
+    // The orphan's plain values (its URL, MCP_TRANSPORT=http) are not scrubbed out of the other lines as secrets.
+    expect(text.stdout).toContain(`customer ${alpha}, service mcp-alertmanager-${alpha}: env ALERTMANAGER_URL: "http://127.0.0.1:9" → "http://127.0.0.1:19"`);
+    expect(text.stdout).not.toContain('(redacted)');
     const status = await manage(['status', '--no-agent']);
     expect(status.stdout).toContain(`customer ${beta}, service mcp-alertmanager-${beta}: orphan (customer no longer configured)`);
   }, 60_000);
