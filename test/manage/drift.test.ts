@@ -1,13 +1,14 @@
 /**
  * `manage drift` on a real Docker engine with compose and the local images (docs/drift.md): one customer up → in
- * sync (exit 0); its customer file changed and out/ regenerated without redeploying → exit 2 naming customer,
- * service, field, before → after; another customer's file removed while its containers run → orphans, in drift and
- * in `manage status`; `manage up` → in sync again. A credential planted in the env file never appears in any output.
- * Own compose project and free ports; the engine lock as the other Docker suites take it.
+ * sync (exit 0); with tool locks (manage tools lock), a tool the lock lacks is drift; a customer file changed and
+ * out/ regenerated without redeploying → exit 2 naming customer, service, field, before → after; another customer's
+ * file removed while its containers run → orphans, in drift and in `manage status`; `manage up` → in sync again. A
+ * credential planted in the env file never appears in any output. Own compose project and free ports; the engine
+ * lock as the other Docker suites take it.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
@@ -107,6 +108,28 @@ describe('manage drift on compose with local images', () => {
     expect(both.code, both.stdout).toBe(0);
     const report = JSON.parse(both.stdout);
     expect(report).toMatchObject({ target: 'compose', inSync: true, exitCode: 0, counts: { compared: 2, differences: 0, orphans: 0, missing: 0 } });
+  }, 120_000);
+
+  it('with tool locks (manage tools lock): tools as locked → 0; a tool the lock lacks → 2 naming it', async () => {
+    expect((await manage(['up', '--no-agent', '--wait', '--timeout', '60'])).code).toBe(0);
+    const lock = await manage(['tools', 'lock', '--no-agent']);
+    expect(lock.code, lock.stderr).toBe(0);
+    const locked = await drift([], 'driftWithToolsMs');
+    expect(locked.code, locked.stdout).toBe(0);
+    expect(locked.stdout).toMatch(/In sync: 2 services as out\/ asks, tools as locked/);
+    const locks = path.join(repo.root, 'tool-locks');
+    const file = path.join(locks, `${alpha}.json`);
+    const content = JSON.parse(readFileSync(file, 'utf8'));
+    const tools = content.servers.alertmanager.tools as Record<string, unknown>;
+    const tool = Object.keys(tools).sort()[0]!;
+    delete tools[tool];
+    writeFileSync(file, JSON.stringify(content, null, 2));
+    const drifted = await drift(['--customer', alpha]);
+    expect(drifted.code, drifted.stdout).toBe(2);
+    expect(drifted.stdout).toContain(`customer ${alpha}:\n  customer ${alpha}, server alertmanager: tool ${tool}: added`);
+    expect(drifted.stdout).toMatch(/Drift: 0 differences, 0 orphans, 0 missing, 1 tool change/);
+    // The later steps recreate containers and check right after up: without locks, tools are not probed.
+    rmSync(locks, { recursive: true, force: true });
   }, 120_000);
 
   it('a changed customer file, regenerated but not deployed: exit 2 naming customer, service, field, before → after', async () => {
