@@ -332,7 +332,7 @@ describe('report', () => {
   });
 });
 
-describe('manage drift --target k8s without a cluster (the only path testable here)', () => {
+describe('manage drift errors: --target k8s without a cluster (the only k8s path testable here), no engine', () => {
   const manage = (args: string[], env: Record<string, string>) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(path.join(REPO_ROOT, 'node_modules/.bin/zx'), [path.join(REPO_ROOT, 'scripts/manage.mjs'), 'drift', ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 30_000 }, (error, stdout, stderr) =>
@@ -349,6 +349,15 @@ describe('manage drift --target k8s without a cluster (the only path testable he
       expect(result.stdout).toBe('');
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('no Docker engine: compose and swarm drift say so, exit 1 (an error, not drift)', async () => {
+    for (const target of ['compose', 'swarm']) {
+      const result = await manage(['--target', target], { DOCKER_HOST: `unix://${path.join(tmpdir(), `mcpfleet-no-engine-${process.pid}.sock`)}` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('Cannot reach the Docker engine at DOCKER_HOST=');
+      expect(result.stdout).toBe('');
     }
   });
 
