@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Operate the fleet on a Docker engine from the generated files, with compose (default) or as Swarm stacks:
-//   pnpm manage <status|up|down|restart|logs|pull|build> [--target compose|swarm] [--customer ID]… [--type TYPE]… [--json]
+//   pnpm manage <status|up|down|restart|logs|pull|build|drift> [--target compose|swarm] [--customer ID]… [--type TYPE]… [--json]
 // Health means a real MCP initialize + tools/list through the published 127.0.0.1 port.
 import { spawn } from 'node:child_process';
 import Table from 'cli-table3';
