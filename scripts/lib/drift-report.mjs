@@ -1,6 +1,7 @@
 // `manage drift`: the report — differences grouped by customer (one line each: `customer X, service S: field:
 // before → after`, before = what runs, after = what out/ asks for), orphans, missing services and tool drift; as
-// text or JSON; the exit code (0 in sync, 2 drift). Secret values are scrubbed from every string before printing.
+// text or JSON; the exit code (0 in sync, 2 drift, 1 when a new tool may change things and no gateway filter covers
+// it: that fails by name). Secret values are scrubbed from every string before printing.
 import { redact } from './drift-normalize.mjs';
 
 /**
@@ -9,7 +10,7 @@ import { redact } from './drift-normalize.mjs';
  * @property {string} scope            what was looked at (compose project P / the swarm's stacks)
  * @property {{ files: string[], local: string|null }} desired   the files compared against; local: the override note
  * @property {boolean} inSync
- * @property {0|2} exitCode
+ * @property {0|1|2} exitCode  1: an unsafe tool (new, not read-only, not covered by the customer's allow/deny lists)
  * @property {{ compared: number, differences: number, orphans: number, missing: number, toolChanges: number }} counts
  * @property {{ customer: string, service: string, field: string, before: string, after: string }[]} differences
  * @property {object[]} orphans
@@ -28,7 +29,8 @@ export function buildReport({ target, scope, desired, result, tools = { checked:
     scope,
     desired,
     inSync,
-    exitCode: inSync ? 0 : 2,
+    // A new tool that may change things and that no filter covers is not drift to review later: it fails now, by name.
+    exitCode: changes.some((c) => c.unsafe) ? 1 : inSync ? 0 : 2,
     counts,
     differences: sortBy(result.differences, (d) => [d.customer, d.service, d.field]),
     orphans: sortBy(result.orphans, (o) => [o.customer, o.stack ?? '', o.service]),
@@ -104,6 +106,12 @@ export function formatText(report) {
     const parts = [plural(report.counts.differences, 'difference'), plural(report.counts.orphans, 'orphan'), `${report.counts.missing} missing`];
     if (report.tools.checked) parts.push(plural(report.counts.toolChanges, 'tool change'));
     lines.push(`Drift: ${parts.join(', ')} (${seconds}).`);
+  }
+  const unsafe = report.tools.changes.filter((c) => c.unsafe);
+  if (unsafe.length > 0) {
+    lines.push(
+      `Unsafe: ${unsafe.map((c) => `${c.tool} (customer ${c.customer}, server ${c.server})`).join(', ')} may change things and no allowTools/denyTools of the customer covers it: review it, then deny it or lock it (pnpm manage tools lock).`,
+    );
   }
   return lines.join('\n');
 }

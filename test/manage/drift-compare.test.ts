@@ -318,17 +318,32 @@ describe('swarm comparison', () => {
 });
 
 describe('report', () => {
-  it('tool drift findings join the customer\'s lines and make it drift', () => {
-    const report = buildReport({
+  const withTools = (changes: Array<{ customer: string; server: string; change: string; tool: string; detail?: string; unsafe?: boolean }>) =>
+    buildReport({
       target: 'compose',
       scope: 'p',
       desired: { files: ['f'], local: null },
       result: { differences: [], orphans: [], missing: [], compared: 1 },
-      tools: { checked: true, changes: [{ customer: 'alpha', server: 'alertmanager', change: 'added', tool: 'deleteSilence', detail: 'new tool', unsafe: true }] },
+      tools: { checked: true, changes },
     });
+
+  it('tool drift findings join the customer\'s lines and make it drift', () => {
+    const report = withTools([{ customer: 'alpha', server: 'alertmanager', change: 'added', tool: 'getStatus', detail: 'new tool' }]);
     expect(report.exitCode).toBe(2);
-    expect(formatText(report)).toContain('customer alpha:\n  customer alpha, server alertmanager: tool deleteSilence: added (not read-only, not covered by the gateway filter): new tool');
+    expect(formatText(report)).toContain('customer alpha:\n  customer alpha, server alertmanager: tool getStatus: added: new tool');
     expect(formatText(report)).toMatch(/Drift: 0 differences, 0 orphans, 0 missing, 1 tool change/);
+    expect(formatText(report)).not.toContain('Unsafe:');
+  });
+
+  it('a new tool that may change things and no filter covers fails (exit 1) by its name', () => {
+    const report = withTools([
+      { customer: 'alpha', server: 'alertmanager', change: 'added', tool: 'getStatus', detail: 'new tool' },
+      { customer: 'alpha', server: 'alertmanager', change: 'added', tool: 'deleteSilence', detail: 'new tool', unsafe: true },
+    ]);
+    expect(report.exitCode).toBe(1);
+    const text = formatText(report);
+    expect(text).toContain('customer alpha, server alertmanager: tool deleteSilence: added (not read-only, not covered by the gateway filter): new tool');
+    expect(text).toContain('Unsafe: deleteSilence (customer alpha, server alertmanager) may change things and no allowTools/denyTools of the customer covers it');
   });
 });
 
