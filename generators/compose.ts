@@ -19,6 +19,8 @@ import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
 import { nestedYaml } from './yaml-fragment.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
+/** The folder beside out/ that `pnpm manage tools lock` writes (docs/tool-locks.md). */
+const TOOL_LOCKS_DIR = 'tool-locks';
 /** Override file: the agent as several replicas behind HAProxy on the same published port. */
 export const AGENT_REPLICAS_FILE = 'docker-compose.agent-replicas.yml';
 /** With the override, the single agent only runs under this profile (i.e. not, unless asked for). */
@@ -84,6 +86,8 @@ export function toComposeYaml(document: unknown): string {
 function agentService(fleet: Fleet): Record<string, unknown> {
   const { agent } = fleet;
   const configDir = path.posix.dirname(agent.configPath);
+  // Customers that serve only locked tools need the locks (tool-locks/ beside out/, not part of it) in the agent.
+  const toolLocks = fleet.customers.some((c) => c.gateway?.lockedToolsOnly) ? `${configDir}/${TOOL_LOCKS_DIR}` : undefined;
   return {
     image: agent.image,
     ...(agent.buildContext && { build: { context: path.posix.join('..', agent.buildContext), dockerfile: agent.dockerfile } }),
@@ -95,8 +99,13 @@ function agentService(fleet: Fleet): Record<string, unknown> {
       AGENT_API_TOKEN: '${AGENT_API_TOKEN:-}',
       // Each customer's gateway token, when its file names one (/customers/<id>/mcp).
       ...Object.fromEntries(fleet.customers.flatMap((c) => (c.gatewayToken ? [[c.gatewayToken.variable, credentialReference(c.gatewayToken.variable)]] : []))),
+      ...(toolLocks && { AGENT_TOOL_LOCKS: toolLocks }),
     },
-    volumes: [`./${RUNTIME_CONFIG_FILE}:${agent.configPath}:ro`, `./${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:${configDir}/${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:ro`],
+    volumes: [
+      `./${RUNTIME_CONFIG_FILE}:${agent.configPath}:ro`,
+      `./${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:${configDir}/${path.posix.dirname(RUNTIME_SCHEMA_FILE)}:ro`,
+      ...(toolLocks ? [`../${TOOL_LOCKS_DIR}:${toolLocks}:ro`] : []),
+    ],
     ports: [`127.0.0.1:${agent.hostPort}:${agent.containerPort}`],
     networks: fleet.customers.map((c) => c.network),
     labels: { 'mcpfleet.role': 'agent' },
