@@ -15,12 +15,10 @@ import {
 } from './agent-balancer.ts';
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_HOWTO, SESSION_SECRET_VARIABLE } from './agent-replicas.ts';
 import { GENERATED_MARKER, type GeneratedFile, type Generator } from './generator.ts';
-import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from './runtime-config.ts';
+import { lockedCustomers, RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, TOOL_LOCKS_DIR } from './runtime-config.ts';
 import { nestedYaml } from './yaml-fragment.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
-/** The folder beside out/ that `pnpm manage tools lock` writes (docs/tool-locks.md). */
-const TOOL_LOCKS_DIR = 'tool-locks';
 /** Override file: the agent as several replicas behind HAProxy on the same published port. */
 export const AGENT_REPLICAS_FILE = 'docker-compose.agent-replicas.yml';
 /** With the override, the single agent only runs under this profile (i.e. not, unless asked for). */
@@ -87,7 +85,7 @@ function agentService(fleet: Fleet): Record<string, unknown> {
   const { agent } = fleet;
   const configDir = path.posix.dirname(agent.configPath);
   // Customers that serve only locked tools need the locks (tool-locks/ beside out/, not part of it) in the agent.
-  const toolLocks = fleet.customers.some((c) => c.gateway?.lockedToolsOnly) ? `${configDir}/${TOOL_LOCKS_DIR}` : undefined;
+  const toolLocks = lockedCustomers(fleet).length > 0 ? `${configDir}/${TOOL_LOCKS_DIR}` : undefined;
   return {
     image: agent.image,
     ...(agent.buildContext && { build: { context: path.posix.join('..', agent.buildContext), dockerfile: agent.dockerfile } }),

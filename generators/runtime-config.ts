@@ -11,6 +11,12 @@ import type { RuntimeConfig, RuntimeGateway } from '../schema/runtime-config.ts'
 import type { Generator } from './generator.ts';
 
 export const RUNTIME_CONFIG_FILE = 'mcp_servers.json';
+
+/** The folder beside out/ that `pnpm manage tools lock` writes (docs/tool-locks.md): the agent reads it, out/ never holds it. */
+export const TOOL_LOCKS_DIR = 'tool-locks';
+
+/** Customers that serve only locked tools (gateway.lockedToolsOnly): the agent needs their locks wherever it runs. */
+export const lockedCustomers = (fleet: Fleet) => fleet.customers.filter((customer) => customer.gateway?.lockedToolsOnly);
 export const RUNTIME_SCHEMA_FILE = 'schema/mcp_servers.schema.json';
 
 /** The runtime config for one target; `urlOf` picks the URL the agent uses there. */

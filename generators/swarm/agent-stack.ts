@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Fleet } from '../../fleet/model.ts';
 import { BALANCER_BACKEND_VARIABLE, BALANCER_CONFIG_FILE, BALANCER_CONFIG_TARGET, BALANCER_STOP_SIGNAL } from '../agent-balancer.ts';
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_FILE_VARIABLE, SESSION_SECRET_VARIABLE } from '../agent-replicas.ts';
-import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE } from '../runtime-config.ts';
+import { lockedCustomers, RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, TOOL_LOCKS_DIR } from '../runtime-config.ts';
 import { escapeInterpolation } from '../compose.ts';
 import { interpolated } from './credentials.ts';
 import { AGENT_HEALTHCHECK_TIMING, agentDeployBlock, balancerDeployBlock } from './deploy-policy.ts';
@@ -53,6 +53,10 @@ export function agentStack(fleet: Fleet): Record<string, unknown> {
   const configDir = path.posix.dirname(agent.configPath);
   const fromStackDir = (file: string) => path.posix.relative(SWARM_DIR, file);
   const networks = fleet.customers.map((c) => c.network);
+  // The tool locks of customers that serve only locked tools, as configs like mcp_servers.json (a new name when one
+  // changes: the digest covers every config file); tool-locks/ lies beside out/, so out/ holds only the path.
+  const toolLocksDir = `${configDir}/${TOOL_LOCKS_DIR}`;
+  const locks = lockedCustomers(fleet).map((customer) => ({ key: `tool_lock_${customer.id}`, id: customer.id }));
   return {
     version: STACK_FILE_VERSION,
     [STACK_EXTENSION]: { stack: agentStackName(fleet), role: 'agent' },
@@ -72,10 +76,12 @@ export function agentStack(fleet: Fleet): Record<string, unknown> {
           [SESSION_SECRET_FILE_VARIABLE]: secretPath(SESSION_SECRET_VARIABLE),
           // Graceful stop: /readyz 503 at SIGTERM and serving on while the balancer's health check drops the task.
           ...drainEnvironment(),
+          ...(locks.length > 0 && { AGENT_TOOL_LOCKS: toolLocksDir }),
         },
         configs: [
           { source: SERVERS_CONFIG, target: agent.configPath },
           { source: SCHEMA_CONFIG, target: `${configDir}/${RUNTIME_SCHEMA_FILE}` },
+          ...locks.map(({ key, id }) => ({ source: key, target: `${toolLocksDir}/${id}.json` })),
         ],
         secrets: [{ source: SESSION_SECRET_VARIABLE, target: SESSION_SECRET_VARIABLE }],
         networks: [...networks, BALANCER_NETWORK],
@@ -106,6 +112,7 @@ export function agentStack(fleet: Fleet): Record<string, unknown> {
       [SERVERS_CONFIG]: { file: fromStackDir(RUNTIME_CONFIG_FILE), name: configName(fleet, 'servers') },
       [SCHEMA_CONFIG]: { file: fromStackDir(RUNTIME_SCHEMA_FILE), name: configName(fleet, 'schema') },
       [BALANCER_CONFIG]: { file: fromStackDir(BALANCER_CONFIG_FILE), name: configName(fleet, 'balancer') },
+      ...Object.fromEntries(locks.map(({ key, id }) => [key, { file: `../../${TOOL_LOCKS_DIR}/${id}.json`, name: configName(fleet, `tool-lock-${id}`) }])),
     },
     secrets: { [SESSION_SECRET_VARIABLE]: { external: true, name: sessionSecretName(fleet) } },
   };

@@ -3,7 +3,7 @@
 // logs on any selection. Health is the same as on compose: a real MCP initialize + tools/list through the
 // published port on 127.0.0.1, next to Swarm's own count of running tasks against the desired count.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { chalk, sleep } from 'zx';
@@ -201,7 +201,12 @@ function agentConfigVersion(agentStack) {
   const document = YAML.parse(readFileSync(agentStack.file, 'utf8'));
   const configs = Object.values(document.configs ?? {});
   const hash = createHash('sha256');
-  for (const c of configs) hash.update(readFileSync(path.resolve(path.dirname(agentStack.file), c.file)));
+  for (const c of configs) {
+    const file = path.resolve(path.dirname(agentStack.file), c.file);
+    // A customer that serves only locked tools needs its lock before the agent can be deployed.
+    if (!existsSync(file)) throw new Error(`the agent's stack needs ${path.relative(process.cwd(), file) || file}, which does not exist${/tool-locks/.test(c.file) ? ': run pnpm manage --target swarm tools lock for that customer first (its servers must be up)' : ''}`);
+    hash.update(readFileSync(file));
+  }
   const digest = hash.digest('hex').slice(0, 12);
   const variable = configs.map((c) => String(c.name ?? '').match(/\$\{([A-Za-z_][A-Za-z0-9_]*):\?/)?.[1]).find(Boolean);
   const names = configs.map((c) => String(c.name ?? '').replace(/\$\{[^}]*\}/, digest));
