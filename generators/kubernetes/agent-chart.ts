@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import type { Fleet } from '../../fleet/model.ts';
 import { runtimeConfigJsonSchema } from '../json-schema.ts';
-import { RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, runtimeConfig, toJson } from '../runtime-config.ts';
+import { lockedCustomers, RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, runtimeConfig, toJson } from '../runtime-config.ts';
 import { memoryApp } from './customer-chart.ts';
 import {
   AGENT_STOP_GRACE_S,
@@ -15,7 +15,7 @@ import {
   SESSION_SECRET_PREVIOUS_VARIABLE,
   SESSION_SECRET_VARIABLE,
 } from '../agent-replicas.ts';
-import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_SESSION_SECRET, AGENT_TOKEN_SECRET, MANAGED_BY, SERVERS_CONFIGMAP } from './names.ts';
+import { AGENT_NAMESPACE, AGENT_POD_LABELS, AGENT_SESSION_SECRET, AGENT_TOKEN_SECRET, MANAGED_BY, SERVERS_CONFIGMAP, TOOL_LOCKS_CONFIGMAP, TOOL_LOCKS_MOUNT } from './names.ts';
 import { kplus } from './plus.ts';
 import type { Manifest } from './render.ts';
 import { EXTERNAL_SECRET_REFRESH, EXTERNAL_SECRETS_API_VERSION, secretEnv } from './secrets.ts';
@@ -55,6 +55,9 @@ export function agentManifests(fleet: Fleet): Manifest[] {
   const configDir = path.posix.dirname(agent.configPath);
   // An HPA only when it has room to scale; then it alone sets the replica count (see WorkloadSpec.replicas).
   const autoscaled = agent.maxReplicas > agent.replicas;
+  // Customers that serve only locked tools: their locks come from a ConfigMap scripts/k8s-tool-locks.mjs makes. Optional,
+  // so pods start without it; the agent then serves those customers no tools (it fails closed).
+  const toolLocks = lockedCustomers(fleet).length > 0;
   addWorkload(chart, {
     name: agent.serviceName,
     namespace: AGENT_NAMESPACE,
@@ -79,12 +82,16 @@ export function agentManifests(fleet: Fleet): Manifest[] {
       // Graceful stop: /readyz 503 at SIGTERM, serving on for the delay while the Endpoints drop the pod (this is what
       // a preStop sleep would do, so there is none), then in-flight calls get up to the timeout.
       ...Object.entries(drainEnvironment()).map(([name, value]) => ({ name, value })),
+      ...(toolLocks ? [{ name: 'AGENT_TOOL_LOCKS', value: TOOL_LOCKS_MOUNT }] : []),
     ],
     port: agent.containerPort,
     resources: agent.resources,
     // Ready once it has loaded its config; alive while it answers at all.
     probe: { kind: 'http', port: agent.containerPort, path: '/healthz', readinessPath: '/readyz' },
-    mounts: [{ volume: { name: 'config', configMap: { name: servers.name } }, path: configDir }],
+    mounts: [
+      { volume: { name: 'config', configMap: { name: servers.name } }, path: configDir },
+      ...(toolLocks ? [{ volume: { name: 'tool-locks', configMap: { name: TOOL_LOCKS_CONFIGMAP, optional: true } }, path: TOOL_LOCKS_MOUNT }] : []),
+    ],
     replicas: autoscaled ? 'autoscaled' : agent.replicas,
     terminationGracePeriodSeconds: AGENT_STOP_GRACE_S,
     spreadOverNodes: true,

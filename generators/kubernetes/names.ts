@@ -29,6 +29,13 @@ export const AGENT_TOKEN_SECRET = 'mcp-agent';
 export const AGENT_SESSION_SECRET = 'mcp-agent-session';
 /** ConfigMap in AGENT_NAMESPACE holding mcp_servers.json with in-cluster URLs. */
 export const SERVERS_CONFIGMAP = 'mcp-servers';
+/**
+ * ConfigMap of the tool locks of customers that serve only locked tools (tool-locks/<id>.json beside out/, which out/
+ * never holds): made by scripts/k8s-tool-locks.mjs, mounted by the agent at {@link TOOL_LOCKS_MOUNT}.
+ */
+export const TOOL_LOCKS_CONFIGMAP = 'mcp-tool-locks';
+/** Where the agent's pods find the tool locks (not under /config, whose ConfigMap mount is read-only). */
+export const TOOL_LOCKS_MOUNT = '/tool-locks';
 
 export const DEFAULT_DENY_POLICY = 'default-deny-ingress';
 export const ALLOW_AGENT_POLICY = 'allow-mcp-agent';
