@@ -1,5 +1,23 @@
 // The Docker engine and compose, whichever compose exists: the v2 plugin (`docker compose`) or v1 (`docker-compose`).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { $ } from 'zx';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * The output of a read-only docker command (`inspect`, `ps`, `service ls`, …). `docker inspect a b` prints what it
+ * found and exits 1 for a missing one: what it printed is kept. Any other failure is one sentence with docker's last
+ * line.
+ */
+export async function dockerRead(args) {
+  try {
+    return (await execFileAsync('docker', args, { maxBuffer: 256 * 1024 * 1024 })).stdout;
+  } catch (error) {
+    if (error.stdout && /^\s*\[/.test(error.stdout)) return error.stdout;
+    throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${String(error.stderr ?? error.message).trim().split('\n').pop()}`);
+  }
+}
 
 /** Throws one clear sentence when the engine cannot be reached. */
 export async function assertEngineReachable() {

@@ -2,8 +2,6 @@
 // local images' override applied as `manage up` applies it when `manage build --local` has run — field by field.
 // Desired state: desiredCompose (pure). Live state: liveCompose (docker ps + docker inspect + docker image inspect,
 // three calls). Comparison: compareCompose (pure).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   compareEnv,
   compareLabels,
@@ -25,17 +23,9 @@ import {
   sameSet,
   SECRET_NAME,
 } from './drift-normalize.mjs';
+import { dockerRead } from './docker.mjs';
 
-const run = promisify(execFile);
-const docker = async (args) => {
-  try {
-    return (await run('docker', args, { maxBuffer: 256 * 1024 * 1024 })).stdout;
-  } catch (error) {
-    // `docker inspect a b` prints what it found and exits 1 for a missing one: keep what it printed.
-    if (error.stdout && /^\s*\[/.test(error.stdout)) return error.stdout;
-    throw new Error(`docker ${args[0]} failed: ${String(error.stderr ?? error.message).trim().split('\n').pop()}`);
-  }
-};
+const docker = dockerRead;
 
 /** Compose v1's project name as it names networks and containers (lower case; -, _ and alphanumerics). */
 export const composeProjectName = (project) => String(project).toLowerCase().replace(/[^-_a-z0-9]/g, '');

@@ -2,10 +2,8 @@
 // the local images applied as `manage --target swarm up` deploys them when `manage build --local` has run — spec
 // field by field and replicas. Desired: desiredSwarm (pure). Live: liveSwarm (docker service ls + service inspect +
 // network ls, three calls). Comparison: compareSwarm (pure).
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import YAML from 'yaml';
 import {
   compareEnv,
@@ -28,16 +26,9 @@ import {
   sameSet,
   SECRET_NAME,
 } from './drift-normalize.mjs';
+import { dockerRead } from './docker.mjs';
 
-const run = promisify(execFile);
-const docker = async (args) => {
-  try {
-    return (await run('docker', args, { maxBuffer: 256 * 1024 * 1024 })).stdout;
-  } catch (error) {
-    if (error.stdout && /^\s*\[/.test(error.stdout)) return error.stdout;
-    throw new Error(`docker ${args.slice(0, 2).join(' ')} failed: ${String(error.stderr ?? error.message).trim().split('\n').pop()}`);
-  }
-};
+const docker = dockerRead;
 
 /** A stack file's published port (long or short syntax) as `mode:published->target/protocol`. */
 export function normalizeStackPort(port) {
