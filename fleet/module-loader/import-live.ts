@@ -9,7 +9,7 @@ import { moduleKey } from './module-key.ts';
 /**
  * The default export of `file`, imported on this thread. The URL carries the module's key (its content and its local
  * imports), so a changed config is imported afresh in a long-running process; a plugin module it imports is cached by
- * Node until the process ends (`generate --watch` says so on a plugin change).
+ * Node until the process ends (docs/plugins.md: restart `generate --watch` after changing a plugin).
  */
 export async function importLive(file: string, root: string): Promise<unknown> {
   const key = moduleKey(file, root) ?? String(Date.now());
