@@ -6,13 +6,14 @@
  * credential planted in the env file never appears in any output. Own compose project and free ports; the engine
  * lock as the other Docker suites take it.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
-import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { FleetRepo, type CliResult } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine, freePortRange, sh } from './docker-fixtures.ts';
 
 const run = randomBytes(3).toString('hex');
@@ -30,25 +31,15 @@ let releaseEngine: (() => void) | undefined;
 const measured: Record<string, number> = {};
 const outputs: string[] = [];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-const ZX = path.join(REPO_ROOT, 'node_modules/.bin/zx');
-const MANAGE = path.join(REPO_ROOT, 'scripts/manage.mjs');
-function manage(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(ZX, [MANAGE, ...args, '--file', composeFile, '--env-file', envFile, '--project', project], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      outputs.push(stdout, stderr);
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+async function manage(args: string[]): Promise<CliResult> {
+  const result = await runManage(args, ['--file', composeFile, '--env-file', envFile, '--project', project]);
+  outputs.push(result.stdout, result.stderr);
+  return result;
 }
 
 /** `manage drift`, timed. */
-async function drift(args: string[] = [], label?: string): Promise<Result> {
+async function drift(args: string[] = [], label?: string): Promise<CliResult> {
   const started = Date.now();
   const result = await manage(['drift', '--no-agent', ...args]);
   if (label) measured[label] = Date.now() - started;

@@ -5,13 +5,14 @@
  * unhealthy container and quoting its check; credentials asked for the selection only; compose failures as one
  * sentence; NO_COLOR reaching compose.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { MANAGE, runManage, runProgram, ZX } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine, freePortRange, IMAGES, sh } from './docker-fixtures.ts';
 
 const run = randomBytes(3).toString('hex');
@@ -27,23 +28,8 @@ let releaseEngine: (() => void) | undefined;
 let brokenPort: number;
 const measured: Record<string, number> = {};
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(file: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const ZX = path.join(REPO_ROOT, 'node_modules/.bin/zx');
-const MANAGE = path.join(REPO_ROOT, 'scripts/manage.mjs');
-const manage = (args: string[], env: Record<string, string | undefined> = {}) => exec(ZX, [MANAGE, ...args, '--file', composeFile, '--env-file', envFile, '--project', project], env);
+const exec = (file: string, args: string[], env: Record<string, string | undefined> = {}) => runProgram(file, args, { env });
+const manage = (args: string[], env: Record<string, string | undefined> = {}) => runManage(args, ['--file', composeFile, '--env-file', envFile, '--project', project], { env });
 
 beforeAll(async () => {
   releaseEngine = await acquireEngineLock();

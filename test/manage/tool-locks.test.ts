@@ -7,7 +7,7 @@
  * leaves plain drift (exit 2); the agent runtime, reading the lock, neither lists nor calls the new tool until the
  * lock is written again. The engine lock as the other Docker suites take it; everything started is removed.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMcp } from '../../scripts/lib/mcp-health.mjs';
 import { toolDrift, type ToolLock } from '../../scripts/lib/tool-locks.mjs';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
-import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { FleetRepo, type CliResult } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { closeStreamable, connectStreamable } from '../runtime/fixtures/gateway-clients.ts';
 import { cleanup, rejectionOf, startRuntime } from '../runtime/helpers.ts';
 import { ensureDockerEngine, freePortRange } from './docker-fixtures.ts';
@@ -35,22 +36,7 @@ let images: { v1: string; v2: string } | undefined;
 let portBase: number;
 const measured: Record<string, number> = {};
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function manage(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(REPO_ROOT, 'node_modules/.bin/zx'),
-      [path.join(REPO_ROOT, 'scripts/manage.mjs'), ...args, '--file', composeFile, '--env-file', envFile, '--project', project],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const manage = (args: string[]): Promise<CliResult> => runManage(args, ['--file', composeFile, '--env-file', envFile, '--project', project]);
 
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();

@@ -5,13 +5,13 @@
  * Docker's own health check does.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
 import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine, freePortRange } from '../manage/docker-fixtures.ts';
 
 const run = randomBytes(3).toString('hex');
@@ -20,17 +20,10 @@ const customer = `prom-${run}`;
 const repo = new FleetRepo();
 const envFile = path.join(repo.root, 'mcp_credentials.env');
 const composeFile = path.join(repo.outDir, 'docker-compose.mcps.yml');
-const ZX = path.join(REPO_ROOT, 'node_modules/.bin/zx');
-const MANAGE = path.join(REPO_ROOT, 'scripts/manage.mjs');
 let daemon: ChildProcess | undefined;
 let releaseEngine: (() => void) | undefined;
 
-const manage = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(ZX, [MANAGE, ...args, '--file', composeFile, '--env-file', envFile, '--project', project], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+const manage = (args: string[]) => runManage(args, ['--file', composeFile, '--env-file', envFile, '--project', project], { timeoutMs: 600_000 });
 
 beforeAll(async () => {
   releaseEngine = await acquireEngineLock();

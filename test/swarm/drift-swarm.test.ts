@@ -6,13 +6,14 @@
  * into the service's environment by docker stack deploy) never appears. A swarm is created only when the engine is
  * in none; the engine lock as the other Docker suites take it.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
-import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { FleetRepo, type CliResult } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine, sh } from '../manage/docker-fixtures.ts';
 import { ensureSwarm, freeHostPorts, leaveSwarm, removeLeftovers, waitFor, type SwarmHandle } from './swarm-fixtures.ts';
 
@@ -32,27 +33,13 @@ let releaseEngine: (() => void) | undefined;
 const measured: Record<string, number> = {};
 const outputs: string[] = [];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
+async function manage(args: string[]): Promise<CliResult> {
+  const result = await runManage(args, ['--target', 'swarm', '--swarm-dir', path.join(repo.outDir, 'swarm'), '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'), '--env-file', envFile]);
+  outputs.push(result.stdout, result.stderr);
+  return result;
 }
 
-function manage(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(REPO_ROOT, 'node_modules/.bin/zx'),
-      [path.join(REPO_ROOT, 'scripts/manage.mjs'), ...args, '--target', 'swarm', '--swarm-dir', path.join(repo.outDir, 'swarm'), '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'), '--env-file', envFile],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        outputs.push(stdout, stderr);
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function drift(args: string[] = [], label?: string): Promise<Result> {
+async function drift(args: string[] = [], label?: string): Promise<CliResult> {
   const started = Date.now();
   const result = await manage(['drift', '--no-agent', ...args]);
   if (label) measured[label] = Date.now() - started;

@@ -4,13 +4,14 @@
  * stack (which cannot be deployed before every customer's network exists); and `up --wait` stopping at once on a
  * task that fails its health check, quoting the check's output. A swarm is created only when the engine is in none.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
-import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { FleetRepo, type CliResult } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine, IMAGES, sh } from '../manage/docker-fixtures.ts';
 import { ensureSwarm, freeHostPorts, leaveSwarm, removeLeftovers, type SwarmHandle } from './swarm-fixtures.ts';
 
@@ -29,16 +30,8 @@ let releaseEngine: (() => void) | undefined;
 let brokenPort: number;
 const measured: Record<string, number> = {};
 
-function manage(args: string[], swarmDir = path.join(repo.outDir, 'swarm')): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(REPO_ROOT, 'node_modules/.bin/zx'),
-      [path.join(REPO_ROOT, 'scripts/manage.mjs'), ...args, '--target', 'swarm', '--swarm-dir', swarmDir, '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'), '--env-file', envFile],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const manage = (args: string[], swarmDir = path.join(repo.outDir, 'swarm')): Promise<CliResult> =>
+  runManage(args, ['--target', 'swarm', '--swarm-dir', swarmDir, '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'), '--env-file', envFile]);
 
 beforeAll(async () => {
   releaseEngine = await acquireEngineLock();

@@ -6,7 +6,7 @@
  * (`gateway.lockedToolsOnly`) does not list it. A swarm is created only when the engine is in none; the engine lock as
  * the other Docker suites take it; stacks, networks and images of the run are removed.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMcp } from '../../scripts/lib/mcp-health.mjs';
 import type { ToolLock } from '../../scripts/lib/tool-locks.mjs';
 import { acquireEngineLock } from '../helpers/engine-lock.ts';
-import { FleetRepo, REPO_ROOT } from '../helpers/fleet-repo.ts';
+import { FleetRepo, type CliResult } from '../helpers/fleet-repo.ts';
+import { runManage } from '../helpers/manage-cli.ts';
 import { ensureDockerEngine } from '../manage/docker-fixtures.ts';
 import { buildToolboxImages, NEW_TOOL, removeToolboxImages, V1_TOOLS } from '../manage/toolbox-images.ts';
 import { closeStreamable, connectStreamable } from '../runtime/fixtures/gateway-clients.ts';
@@ -35,29 +36,8 @@ let images: { v1: string; v2: string } | undefined;
 let portBase: number;
 const measured: Record<string, number> = {};
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function manage(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(REPO_ROOT, 'node_modules/.bin/zx'),
-      [
-        path.join(REPO_ROOT, 'scripts/manage.mjs'),
-        ...args,
-        '--target', 'swarm',
-        '--swarm-dir', path.join(repo.outDir, 'swarm'),
-        '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'),
-        '--env-file', envFile,
-      ],
-      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const manage = (args: string[]): Promise<CliResult> =>
+  runManage(args, ['--target', 'swarm', '--swarm-dir', path.join(repo.outDir, 'swarm'), '--file', path.join(repo.outDir, 'docker-compose.mcps.yml'), '--env-file', envFile]);
 
 const fleetConfig = (image: string) => ({
   ports: { base: portBase, max: portBase + 4 },
