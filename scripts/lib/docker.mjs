@@ -103,6 +103,8 @@ export async function containerHealthOutput(id) {
   const result = await $({ quiet: true, nothrow: true })`docker inspect --format ${'{{json .State.Health}}'} ${id}`;
   if (result.exitCode !== 0) return undefined;
   const log = JSON.parse(result.stdout.trim() || 'null')?.Log ?? [];
-  const last = log[log.length - 1];
-  return last ? String(last.Output ?? '').trim() : undefined;
+  // The check Docker was running when it killed an unhealthy container may be logged with no output: quote the last
+  // one that said something.
+  const said = log.map((entry) => String(entry.Output ?? '').trim()).filter(Boolean);
+  return said.at(-1);
 }
