@@ -45,7 +45,7 @@ export interface GatewayToolsOptions {
 }
 
 /** What a tools/call handler of either face gets from the SDK (the parts used here). */
-interface ToolCallContext {
+export interface ToolCallContext {
   http?: { req?: { headers: { get(name: string): string | null } } };
   mcpReq: { _meta?: Record<string, unknown> & { progressToken?: string | number }; notify(notification: never): Promise<void> };
 }

@@ -47,6 +47,7 @@ import { sessionLabel } from '../sessions/session-seal.ts';
 import type { SessionSeal } from '../sessions/session-seal.ts';
 import type { RuntimeMetrics } from '../metrics/runtime-metrics.ts';
 import { StreamableSessionTransport } from '../sessions/streamable-session-transport.ts';
+import { cancelDirectToolCall, serveDirectToolCall } from '../sessions/direct-tool-call.ts';
 import type { GatewayTransportKind } from '../sessions/gateway-session.ts';
 import { silentLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -279,6 +280,11 @@ export class Gateway {
       const session = found;
       session.touch();
       if (body !== undefined && this.refuseTooDeepOnSession(res, session, body)) return;
+      if (method === 'POST') {
+        const direct = serveDirectToolCall(session, req, res, body);
+        if (direct) return direct;
+        cancelDirectToolCall(session, body);
+      }
       if (method === 'GET') {
         session.openStreams++;
         this.streams.add(res);

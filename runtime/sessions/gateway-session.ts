@@ -20,6 +20,7 @@ import type { CustomerLease, VisibleTool } from '../agent-runtime.ts';
 import type { GatewayAudit } from '../gateway/gateway-audit.ts';
 import { catalogResult, GatewayCatalog } from '../gateway/gateway-catalog.ts';
 import { GatewayTools, serveToolCall } from '../gateway/gateway-tools.ts';
+import type { ToolCallContext } from '../gateway/gateway-tools.ts';
 import type { Logger } from '../logger.ts';
 import type { Redactor } from '../redact.ts';
 import { sessionLabel } from './session-seal.ts';
@@ -88,6 +89,19 @@ export function toolListSignature(tools: readonly Tool[]): string {
   return createHash('sha256').update(JSON.stringify(tools)).digest('base64url').slice(0, 22);
 }
 
+/** The params of a tools/call request, as the SDK's schema accepts them. */
+export interface ToolCallParams {
+  name: string;
+  arguments?: Record<string, unknown>;
+  _meta?: Record<string, unknown> & { progressToken?: string | number };
+}
+
+/** A tools/call being answered outside the SDK (direct-tool-call.ts). */
+export interface DirectCall {
+  /** Ends its stream without an answer (the client cancelled it, or the session closed). */
+  end(): void;
+}
+
 /** One client session of a customer's MCP endpoint. */
 export class GatewaySession {
   readonly id: string;
@@ -99,6 +113,8 @@ export class GatewaySession {
   lastActivity = Date.now();
   /** Open long-lived GET streams (the streamable standalone stream, or the SSE stream itself). */
   openStreams = 0;
+  /** tools/call requests being answered outside the SDK, by request id (direct-tool-call.ts). */
+  readonly directCalls = new Map<string | number, DirectCall>();
 
   private readonly opts: GatewaySessionOptions;
   private readonly tools: GatewayTools;
@@ -134,13 +150,7 @@ export class GatewaySession {
       this.notifiedSignature = undefined;
       return { tools } as never;
     });
-    this.server.setRequestHandler('tools/call', async (request, ctx) => {
-      this.touch();
-      // Log lines go to a session whose client asked for them (logging/setLevel).
-      return serveToolCall(ctx, this.logLevelSet, (relay) =>
-        this.tools.callTool(request.params.name, request.params.arguments ?? {}, { session: this.id, transport: this.kind }, relay),
-      ) as never;
-    });
+    this.server.setRequestHandler('tools/call', (request, ctx) => this.callTool(request.params, ctx) as never);
     const touched = <T>(work: () => Promise<T>): Promise<never> => {
       this.touch();
       return work() as Promise<never>;
@@ -177,6 +187,15 @@ export class GatewaySession {
     );
     // Start connecting the customer's servers now, so the first tools/list finds them (or their failures) ready.
     void options.lease.ready().catch(() => {});
+  }
+
+  /**
+   * Answers a tools/call: the SDK's handler, and the direct path's (direct-tool-call.ts). Log lines go to a session
+   * whose client asked for them (logging/setLevel).
+   */
+  callTool(params: ToolCallParams, ctx: ToolCallContext): ReturnType<typeof serveToolCall> {
+    this.touch();
+    return serveToolCall(ctx, this.logLevelSet, (relay) => this.tools.callTool(params.name, params.arguments ?? {}, { session: this.id, transport: this.kind }, relay));
   }
 
   /** Connects the SDK server to the transport (for SSE this opens the event stream). */
@@ -244,6 +263,7 @@ export class GatewaySession {
   private dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const call of [...this.directCalls.values()]) call.end();
     this.opts.lease.release();
     this.opts.onClosed(this);
   }

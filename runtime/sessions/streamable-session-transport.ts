@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { WebStandardStreamableHTTPServerTransportOptions } from '@modelcontextprotocol/server';
 
 /** Where replayed requests claim to come from; never fetched (the requests go straight into the transport). */
@@ -13,9 +13,20 @@ const REPLAY_URL = 'http://replay.invalid/mcp';
 
 export class StreamableSessionTransport extends WebStandardStreamableHTTPServerTransport {
   private readonly node = toNodeHandler({ fetch: (request, options) => this.handleRequest(request, options) });
+  private protocolVersions: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
 
   constructor(options: WebStandardStreamableHTTPServerTransportOptions) {
     super(options);
+  }
+
+  override setSupportedProtocolVersions(versions: string[]): void {
+    super.setSupportedProtocolVersions(versions);
+    this.protocolVersions = versions;
+  }
+
+  /** Would this transport take a request with this `MCP-Protocol-Version` header? */
+  supportsProtocolVersion(version: string): boolean {
+    return this.protocolVersions.includes(version);
   }
 
   /** Serves one HTTP request of the session (`body`: the already parsed JSON of a POST). */
