@@ -5,7 +5,8 @@
  *
  * - `tools/list`: the customer's tools after its filter, namespaced (`<server>_<tool>`), with the upstream's full
  *   definition (title, outputSchema, annotations) under the new name.
- * - `tools/call`: routed to the upstream connection of the tool's server. Unknown and filtered-out names answer
+ * - `tools/call`: routed to the upstream connection of the tool's server ({@link GatewaySession.callTool}; on a
+ *   streamable session a well-formed call reaches it without the SDK, see direct-tool-call.ts). Unknown and filtered-out names answer
  *   JSON-RPC -32602 alike. Upstream failures (down, backoff, reset, timeout) answer an MCP tool error result
  *   (`isError: true`) naming the server, within a hard deadline (connect + call timeout). Every call writes one audit
  *   line ({@link GatewayAudit}).
