@@ -105,7 +105,8 @@ export function buildFleet(input: FleetInput): FleetResult {
   }
 
   const types = new Map(plugins.mcpTypes.map((type) => [type.type, type]));
-  const derived = valid.map(({ source, customer }) => deriveCustomer(source, customer, config, ports, types, plugins));
+  const configText = JSON.stringify(config);
+  const derived = valid.map(({ source, customer }) => derivedCustomer(source, customer, configText, () => deriveCustomer(source, customer, config, ports, types, plugins), ports, plugins));
   const customers = derived.flatMap((d) => ('problem' in d ? [] : [d]));
   problems.push(...derived.flatMap((d) => ('problem' in d ? [d.problem] : [])));
   problems.push(...crossCustomerProblems(customers));
@@ -164,6 +165,30 @@ function deriveAgent(config: FleetConfig): FleetAgent {
     maxReplicas: config.agent.maxReplicas ?? 2 * config.agent.replicas,
     balancer: { serviceName: 'mcp-agent-lb', image: withRegistry(config.agent.balancerImage ?? BALANCER_IMAGE, config.imageRegistry) },
   };
+}
+
+/**
+ * Derived customers by validated value, for a long-running `generate --watch`: the validation memo above hands out
+ * the same value for an unchanged file, and its derivation is reused while everything else it reads is the same — its
+ * file, the parts of the config it reads (type overrides, resources, registry), its ports and the fleet's types.
+ */
+const derivedByValue = new WeakMap<object, { inputs: string; plugins: FleetPlugins; derived: FleetCustomer | { problem: Problem } }>();
+
+function derivedCustomer(
+  source: CustomerSource,
+  customer: Customer,
+  configText: string,
+  derive: () => FleetCustomer | { problem: Problem },
+  ports: PortAllocation,
+  plugins: FleetPlugins,
+): FleetCustomer | { problem: Problem } {
+  const ownPorts = customer.mcpServers.map((server) => ports[`${source.id}/${server.name ?? server.type}`]);
+  const inputs = JSON.stringify([source.id, source.file, configText, ownPorts]);
+  const known = derivedByValue.get(customer);
+  if (known && known.inputs === inputs && known.plugins === plugins) return known.derived;
+  const derived = derive();
+  derivedByValue.set(customer, { inputs, plugins, derived });
+  return derived;
 }
 
 function deriveCustomer(

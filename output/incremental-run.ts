@@ -10,7 +10,7 @@ import path from 'node:path';
 import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
-import type { Fleet } from '../fleet/model.ts';
+import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 
 /** How much of a run came from the cache. */
@@ -38,13 +38,24 @@ export async function runGeneratorsIncremental(
   const split = new Map<string, Promise<GeneratedFile[]>>();
   // A customer's part is keyed by its derived model and the fleet-wide settings; the pack is the generator's own.
   const settings = hashOf(JSON.stringify({ config: fleet.config, agent: fleet.agent }));
-  const keys = fleet.customers.map((customer) => hashOf(settings, JSON.stringify(customer)));
+  const keys = selected.some((g) => g.incremental) ? fleet.customers.map((customer) => partKey(settings, customer)) : [];
   for (const g of selected) if (g.incremental) split.set(g.name, filesFromParts(g.name, g.incremental, fleet, keys, store, stats));
   for (const promise of split.values()) promise.catch(() => {});
   const synchronous = new Map(whole.filter((g) => !pending.has(g.name)).map((g) => [g.name, g.generate(fleet)]));
   const outputs = new Map<string, GeneratedFile[]>();
   for (const g of selected) outputs.set(g.name, synchronous.get(g.name) ?? (await (pending.get(g.name) ?? split.get(g.name))!));
   return { outputs, stats, readFromOut: store.readFromOut };
+}
+
+/** Part keys by derived customer: `generate --watch` derives an unchanged customer to the same object again (build-fleet.ts). */
+const partKeys = new WeakMap<FleetCustomer, { settings: string; key: string }>();
+
+function partKey(settings: string, customer: FleetCustomer): string {
+  const known = partKeys.get(customer);
+  if (known?.settings === settings) return known.key;
+  const key = hashOf(settings, JSON.stringify(customer));
+  partKeys.set(customer, { settings, key });
+  return key;
 }
 
 /** Where parts are kept: the cache, and for whole-file parts the out/ folder whose files may still hold them. */

@@ -15,7 +15,8 @@ import type { Manifest } from './render.ts';
 export const MONITORING_FILE = 'monitoring.yaml';
 export const MONITORING_API_VERSION = 'monitoring.coreos.com/v1';
 
-export function monitoringManifests(fleet: Fleet): Manifest[] {
+/** `groups`: the fleet's rule groups ({@link ruleGroups}), when the caller has them already. */
+export function monitoringManifests(fleet: Fleet, groups = ruleGroups(fleet)): Manifest[] {
   const { monitoring } = fleet.config;
   const chart = new Chart(memoryApp(), 'monitoring', { disableResourceNameHashes: true });
   const labels = { ...MANAGED_BY, 'app.kubernetes.io/component': 'monitoring', ...monitoring.operatorLabels };
@@ -42,7 +43,7 @@ export function monitoringManifests(fleet: Fleet): Manifest[] {
     apiVersion: MONITORING_API_VERSION,
     kind: 'PrometheusRule',
     metadata: { name: 'mcpfleet', namespace: AGENT_NAMESPACE, labels },
-    spec: { groups: ruleGroups(fleet) },
+    spec: { groups },
   });
   return chart.toJson() as Manifest[];
 }

@@ -18,6 +18,10 @@ const TRICKY = [
   'RuntimeDefault', 'IfNotPresent', '500m', '64Mi', 'v1.28', 'v1', 'apps/v1', 'Y2K', 'NaN', 'Infinity',
 ];
 
+/** Multi-line text: lines of the tricky characters, leading spaces and line feeds, empty lines, trailing line feeds. */
+const multiLineArb = fc
+  .array(fc.oneof(fc.constantFrom('', ' ', '  x', '{', '  "a": 1,', '}', 'ü', '\t', '\r', '😀', '# c', '- x', 'a: b'), fc.string({ maxLength: 8 })), { minLength: 2, maxLength: 6 })
+  .map((lines) => lines.join('\n'));
 const scalarArb = fc.oneof(
   fc.constantFrom(...TRICKY),
   fc.string({ unit: fc.constantFrom(...'aZ09 -_.:/#,\'"?!&*[]{}|>%@`~\t\\xyé😀'.split('')), maxLength: 12 }),
@@ -26,6 +30,7 @@ const scalarArb = fc.oneof(
   fc.double(),
   fc.boolean(),
   fc.constant(null),
+  multiLineArb,
 );
 const keyArb = fc.oneof(fc.constantFrom(...TRICKY), fc.string({ maxLength: 10 }));
 const { value: valueArb } = fc.letrec((tie) => ({
@@ -50,8 +55,15 @@ describe('block YAML', () => {
     );
   });
 
-  it('hands multi-line strings and non-JSON values to js-yaml unchanged', () => {
-    for (const value of [{ data: { 'config.json': '{\n  "a": 1\n}\n' } }, ['a\r\nb'], { when: new Date(0) }, { skipped: undefined, kept: 1 }]) {
+  it('writes multi-line values as js-yaml does: literal blocks with their indentation and chomping indicators, or quoted', () => {
+    const texts = ['{\n  "a": 1\n}\n', 'a\nb', 'a\nb\n\n', '\n', '\n\n', ' lead\nx', '\n  lead\nx', 'x\n\n\ny', 'tab\t\nx', 'cr\r\nx', 'ü\n日本', '😀\nx', 'a\u2028\nb'];
+    for (const text of texts) {
+      for (const value of [{ data: { 'config.json': text } }, { list: [{ key: text, other: 1 }] }, [[{ deep: { deeper: text } }]], [text]]) expect(dumpBlockYaml(value)).toBe(jsYaml(value));
+    }
+  });
+
+  it('hands non-JSON values to js-yaml unchanged', () => {
+    for (const value of [['a\r\nb'], { when: new Date(0) }, { skipped: undefined, kept: 1 }]) {
       expect(dumpBlockYaml(value)).toBe(jsYaml(value));
     }
   });

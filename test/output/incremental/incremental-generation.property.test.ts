@@ -82,7 +82,7 @@ const serverOf = (type: ServerDraw['type'], named = false): ServerDraw => ({ typ
 
 /**
  * Runs first, so that every run of the property switches the code to another version and back in one process, breaks
- * a file, and renames one.
+ * a file, renames one, and changes the config twice in one process.
  *
  * It caught whole-file parts kept in memory by part key but not by fingerprint: after the code went from v1 to v2 and
  * back in one process, the file v2 made was used for v1.
@@ -98,6 +98,10 @@ const everyRunExample: [CustomerDraw[], ConfigDraw, Step[]] = [
     { edit: { kind: 'touch-code', version: 1 }, newProcess: false },
     { edit: { kind: 'invalid', customer: 0, breakage: 'syntax-error' }, newProcess: true },
     { edit: { kind: 'rename-customer', customer: 1, word: 'initech' }, newProcess: false },
+    // In the same process: a type override changes what the unchanged customers derive to, new alert rules change
+    // the Kubernetes monitoring file (both remembered in memory by what they were made from).
+    { edit: { kind: 'change-config', config: { types: { grafana: { image: 'grafana/mcp-grafana:0.18.0' } } } }, newProcess: false },
+    { edit: { kind: 'change-config', config: { types: { grafana: { image: 'grafana/mcp-grafana:0.18.0' } }, monitoring: { serverDownFor: '10m' } } }, newProcess: false },
   ],
 ];
 
