@@ -7,6 +7,7 @@ import type { McpType } from '../mcp-types/index.ts';
 import { customerSchemaFor, type Customer, type CustomerSchema, type McpServerConfig } from '../schema/customer.ts';
 import { DNS_LABEL, DNS_LABEL_MAX } from '../schema/fields.ts';
 import { fleetConfigSchemaFor, type FleetConfig } from '../schema/fleet-config.ts';
+import { hashOf } from '../cache/code-fingerprint.ts';
 import { compare } from './compare.ts';
 import type { Fleet, FleetAgent, FleetCustomer, FleetServer } from './model.ts';
 import { attachPlugins, BUILTIN_PLUGINS, resolvePlugins, type FleetPlugins } from './plugins.ts';
@@ -105,8 +106,8 @@ export function buildFleet(input: FleetInput): FleetResult {
   }
 
   const types = new Map(plugins.mcpTypes.map((type) => [type.type, type]));
-  const configText = JSON.stringify(config);
-  const derived = valid.map(({ source, customer }) => derivedCustomer(source, customer, configText, () => deriveCustomer(source, customer, config, ports, types, plugins), ports, plugins));
+  const configKey = hashOf(JSON.stringify(config));
+  const derived = valid.map(({ source, customer }) => derivedCustomer(source, customer, configKey, () => deriveCustomer(source, customer, config, ports, types, plugins), ports, plugins));
   const customers = derived.flatMap((d) => ('problem' in d ? [] : [d]));
   problems.push(...derived.flatMap((d) => ('problem' in d ? [d.problem] : [])));
   problems.push(...crossCustomerProblems(customers));
@@ -177,13 +178,13 @@ const derivedByValue = new WeakMap<object, { inputs: string; plugins: FleetPlugi
 function derivedCustomer(
   source: CustomerSource,
   customer: Customer,
-  configText: string,
+  configKey: string,
   derive: () => FleetCustomer | { problem: Problem },
   ports: PortAllocation,
   plugins: FleetPlugins,
 ): FleetCustomer | { problem: Problem } {
   const ownPorts = customer.mcpServers.map((server) => ports[`${source.id}/${server.name ?? server.type}`]);
-  const inputs = JSON.stringify([source.id, source.file, configText, ownPorts]);
+  const inputs = JSON.stringify([source.id, source.file, configKey, ownPorts]);
   const known = derivedByValue.get(customer);
   if (known && known.inputs === inputs && known.plugins === plugins) return known.derived;
   const derived = derive();
