@@ -35,6 +35,8 @@ const FLOOR_RUNS = 5;
 const WATCH_SAVES = 15;
 const WATCH_SAVE_SPACING_MS = 300;
 const WATCH_WAIT_MS = 10_000;
+/** The watcher has finished its runs when it has printed nothing for this long after a summary line. */
+const WATCH_QUIET_MS = 500;
 const POLL_MS = 2;
 /** A CLI run that takes this long is hung, not slow: the bench stops with an error instead of waiting forever. */
 const CLI_TIMEOUT_MS = 180_000;
@@ -231,6 +233,21 @@ async function stopWatcher(child: ChildProcess): Promise<void> {
   }
 }
 
+/** Waits until `text()` has not grown for `quietMs` and ends with a run's summary line (bounded by `limitMs`). */
+async function waitForQuiet(text: () => string, quietMs: number, limitMs: number): Promise<void> {
+  const until = performance.now() + limitMs;
+  let length = -1;
+  let since = performance.now();
+  while (performance.now() < until) {
+    const current = text();
+    if (current.length !== length) {
+      length = current.length;
+      since = performance.now();
+    } else if (performance.now() - since >= quietMs && /\((\d+) ms\)\n$/.test(current)) return;
+    await sleep(POLL_MS * 10);
+  }
+}
+
 async function benchWatch(repo: string, template: string): Promise<WatchResult | 'unsupported'> {
   const watcher = spawn(tsx, [generateCli, '--watch', '--root', repo], { cwd: repo, env: cliEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -263,6 +280,8 @@ async function benchWatch(repo: string, template: string): Promise<WatchResult |
       await sleep(Math.max(0, saved + WATCH_SAVE_SPACING_MS - performance.now()));
     }
 
+    // The last save is in mcp_servers.json, but the run may still be writing other files (or one more run may be due).
+    await waitForQuiet(() => output, WATCH_QUIET_MS, WATCH_WAIT_MS);
     const outBefore = digestOfTree(path.join(repo, 'out'));
     const printedBefore = output.length;
     const named = `customers/customer-${pad(EDITED)}.ts`;

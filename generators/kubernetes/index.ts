@@ -2,6 +2,7 @@
  * The Kubernetes generator (`k8s`): out/k8s/ with one file per customer, one for the shared agent part and a
  * kustomization listing them. Pure: cdk8s synthesizes in memory, nothing touches the file system.
  */
+import { createHash } from 'node:crypto';
 import type { Fleet } from '../../fleet/model.ts';
 import type { GeneratedFile, Generator } from '../generator.ts';
 import { agentManifests } from './agent-chart.ts';
@@ -33,14 +34,14 @@ function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[]
 }
 
 /**
- * The last monitoring.yaml made, by what it was made from. A customer's save rarely changes the fleet's alert rules,
+ * The last monitoring.yaml made, by the hash of what it was made from (the text of the rules is megabytes). A customer's save rarely changes the fleet's alert rules,
  * and synthesizing and rendering them was a third of what a one-customer Kubernetes run still did at 1,000 customers.
  */
 let lastMonitoring: { inputs: string; content: string } | undefined;
 
 function monitoringFile(fleet: Fleet): string {
   const groups = ruleGroups(fleet);
-  const inputs = JSON.stringify([fleet.config.monitoring, fleet.agent.serviceName, groups]);
+  const inputs = createHash('sha256').update(JSON.stringify([fleet.config.monitoring, fleet.agent.serviceName, groups])).digest('base64url');
   if (lastMonitoring?.inputs !== inputs) {
     const about = [
       'Prometheus Operator (monitoring.coreos.com/v1): ServiceMonitor for the agent runtime\'s /metrics, PrometheusRule with the fleet\'s alerts.',
