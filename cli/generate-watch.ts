@@ -38,7 +38,7 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
 
   const runOnce = async (): Promise<void> => {
     const started = performance.now();
-    const result = await generateOutputs(paths, { ...options.loadOptions, ...(options.only && { only: options.only }), prestartNextLoader: true, ...(!options.useCache && { cache: false }) });
+    const result = await generateOutputs(paths, { ...options.loadOptions, ...(options.only && { only: options.only }), prestartNextLoader: true, keepLoaderThread: true, ...(!options.useCache && { cache: false }) });
     const at = new Date().toLocaleTimeString('en-GB');
     if (!result.ok) {
       console.error(`${pc.dim(at)} ${pc.red(formatProblems(result.problems))}\n${pc.dim('out/ left as it was; fix the file and save again')}`);

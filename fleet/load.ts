@@ -33,6 +33,8 @@ export interface LoadFleetOptions {
   cache?: CacheLocation;
   /** Start the next loader thread once this load's first pass is done (`generate --watch`; see `LoadOptions.prestartNext`). */
   prestartNextLoader?: boolean;
+  /** Keep the loader thread for the next load, which imports again on it what changed (`generate --watch`; see `LoadOptions.keepThread`). */
+  keepLoaderThread?: boolean;
   /** Names the built-in generators take, which a plugin's generator may not (see buildFleet). */
   generatorNames?: readonly string[];
 }
@@ -69,8 +71,8 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     files.push({ id, file });
   }
   const modules = [...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])];
-  const loadOptions = { timeoutMs: options.loadTimeoutMs, prestartNext: options.prestartNextLoader ?? false };
-  const loaded = options.cache ? (await loadModulesCached(modules, paths.root, options.cache, loadOptions)).outcomes : await loadModules(modules, loadOptions);
+  const loadOptions = { timeoutMs: options.loadTimeoutMs, prestartNext: options.prestartNextLoader ?? false, keepThread: options.keepLoaderThread ?? false };
+  const loaded = options.cache ? (await loadModulesCached(modules, paths.root, options.cache, loadOptions)).outcomes : await loadModules(modules, { ...loadOptions, keepThread: false });
   files.forEach(({ id, file }, i) => {
     const exported = exportedValue(loaded[i]!, relative(file), 'export default defineCustomer({ … })', paths.root);
     if ('problem' in exported) problems.push(exported.problem);

@@ -27,6 +27,8 @@ export interface GenerateOptions {
   filesDir?: string;
   /** Start the next loader thread once this run's load is done (`generate --watch`; see `LoadOptions.prestartNext`). */
   prestartNextLoader?: boolean;
+  /** Keep the loader thread for the next run (`generate --watch`; see `LoadOptions.keepThread`). */
+  keepLoaderThread?: boolean;
 }
 
 export type GenerateRun =
@@ -49,6 +51,7 @@ export async function generateOutputs(paths: FleetPaths, options: GenerateOption
     ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }),
     ...(cache && { cache }),
     ...(options.prestartNextLoader && { prestartNextLoader: true }),
+    ...(options.keepLoaderThread && { keepLoaderThread: true }),
     generatorNames: registry.map((g) => g.name),
   });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };

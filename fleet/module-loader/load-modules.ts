@@ -39,6 +39,13 @@ export interface LoadOptions {
    * finds one warmed up while this run generated, instead of starting one when the run ends.
    */
   prestartNext?: boolean;
+  /**
+   * Keep the thread for the next call, which imports again on it what changed (`generate --watch`): a save then skips
+   * a new thread's ~0.5 s start. Only for modules that import no local file (a re-imported module would get its local
+   * imports from the module cache, as they were); the caller knows (module-key.ts), and a call without it ends the kept
+   * thread.
+   */
+  keepThread?: boolean;
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -47,25 +54,59 @@ const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 interface StartedLoader {
   worker: Worker;
   ready: Promise<boolean>;
+  /** Removes the listeners that wait for its readiness. */
+  detach: () => void;
+}
+
+/**
+ * Adds listeners to a thread and returns what removes exactly those. (`removeAllListeners()` would also remove the
+ * Worker's own listeners that start its message port when a `message` listener is added: the next job's messages
+ * then never arrive.)
+ */
+function listen(worker: Worker, handlers: { message?: (message: LoaderMessage) => void; error?: (error: Error) => void; exit?: (code: number) => void }): () => void {
+  const added = Object.entries(handlers).filter(([, handler]) => handler) as Array<[string, (...args: unknown[]) => void]>;
+  for (const [event, handler] of added) worker.on(event, handler);
+  return () => {
+    for (const [event, handler] of added) worker.off(event, handler);
+  };
 }
 
 let prestarted: StartedLoader | undefined;
+
+/** A thread kept after its job for the next one (`LoadOptions.keepThread`), idle and unref'ed meanwhile. */
+let kept: { worker: Worker; detach: () => void } | undefined;
+/** Jobs sent to kept threads so far: each one's re-imports get URLs of their own. */
+let loads = 0;
+
+/** Holds `worker` idle for the next job; should it end meanwhile, it is simply not there any more. */
+function keep(worker: Worker): void {
+  worker.unref();
+  const forget = () => {
+    if (kept?.worker === worker) kept = undefined;
+  };
+  kept = { worker, detach: listen(worker, { error: forget, exit: forget }) };
+}
+
+function dropKept(): void {
+  const idle = kept;
+  kept = undefined;
+  if (idle) void idle.worker.terminate();
+}
 
 /**
  * Starts a loader thread now, for the next {@link loadModules} call to use: its start-up (~0.4 s: tsx, then the schema)
  * then overlaps with the caller's own. A CLI imports this first, before its heavy modules.
  */
 export function prestartLoader(maxHeapMb = DEFAULT_MAX_HEAP_MB): void {
-  if (prestarted) return;
+  if (prestarted || kept) return;
   const worker = newWorker(undefined, maxHeapMb);
+  let detach = () => {};
   const ready = new Promise<boolean>((resolve) => {
-    worker.once('message', (message: LoaderMessage) => resolve(message.kind === 'ready'));
-    worker.once('error', () => resolve(false));
-    worker.once('exit', () => resolve(false));
+    detach = listen(worker, { message: (message) => resolve(message.kind === 'ready'), error: () => resolve(false), exit: () => resolve(false) });
   });
   // Until it has a job, the thread must not keep a process alive that ends without loading anything.
   worker.unref();
-  prestarted = { worker, ready };
+  prestarted = { worker, ready, detach };
 }
 
 /** Stops the prestarted thread when no load needs it (every module came from the cache), so it holds nothing open. */
@@ -83,13 +124,25 @@ function newWorker(job: LoaderJob | undefined, maxHeapMb: number): Worker {
   return worker;
 }
 
-/** The prestarted thread when it is ready and has the same heap limit, else a new one with `job` as its data. */
+/**
+ * The kept thread for a job that may use one, else the prestarted thread when it is ready and has the same heap limit,
+ * else a new one with `job` as its data.
+ */
 async function takeWorker(job: LoaderJob, maxHeapMb: number): Promise<{ worker: Worker; ready: boolean }> {
+  const idle = kept;
+  kept = undefined;
+  if (idle && job.load !== undefined && maxHeapMb === DEFAULT_MAX_HEAP_MB) {
+    idle.detach();
+    idle.worker.ref();
+    idle.worker.postMessage(job);
+    return { worker: idle.worker, ready: true };
+  }
+  if (idle) void idle.worker.terminate();
   const candidate = prestarted;
   prestarted = undefined;
   if (candidate && maxHeapMb === DEFAULT_MAX_HEAP_MB && (await candidate.ready)) {
     candidate.worker.ref();
-    candidate.worker.removeAllListeners();
+    candidate.detach();
     candidate.worker.postMessage(job);
     return { worker: candidate.worker, ready: true };
   }
@@ -109,7 +162,8 @@ export async function loadModules(files: readonly string[], options: LoadOptions
   const scanned = new Set<number>();
   if (files.length === 0) return [];
 
-  const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb }, outcomes, scanned);
+  if (!options.keepThread) dropKept();
+  const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb, keep: options.keepThread ?? false }, outcomes, scanned);
   if (options.prestartNext) prestartLoader(maxHeapMb);
   let pending = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
   // One module left when its thread died: that module ended it. A stall, though, is only called a hang when a module
@@ -118,7 +172,7 @@ export async function loadModules(files: readonly string[], options: LoadOptions
   else {
     // Bounded: every round either finishes or settles at least the module it was importing when it stopped.
     while (pending.length > 0) {
-      const round = await runLoader(pending, { sequential: true, timeoutMs, maxHeapMb }, outcomes, scanned);
+      const round = await runLoader(pending, { sequential: true, timeoutMs, maxHeapMb, keep: false }, outcomes, scanned);
       if (round.current !== undefined && !outcomes[round.current]) outcomes[round.current] = { ok: false, reason: round.failure };
       let next = pending.filter(({ index }) => !outcomes[index]);
       // A thread that died before announcing any module leaves nothing to blame but the first one still pending.
@@ -156,11 +210,11 @@ interface RunResult {
 
 async function runLoader(
   files: Array<{ file: string; index: number }>,
-  settings: { sequential: boolean; timeoutMs: number; maxHeapMb: number },
+  settings: { sequential: boolean; timeoutMs: number; maxHeapMb: number; keep: boolean },
   outcomes: Array<ModuleOutcome | undefined>,
   scanned: Set<number>,
 ): Promise<RunResult> {
-  const job: LoaderJob = { files: files.map((f) => f.file), sequential: settings.sequential };
+  const job: LoaderJob = { files: files.map((f) => f.file), sequential: settings.sequential, ...(settings.keep && { load: ++loads }) };
   const { worker, ready } = await takeWorker(job, settings.maxHeapMb);
   return new Promise((resolve) => {
     let current: number | undefined;
@@ -170,17 +224,20 @@ async function runLoader(
       clearTimeout(timer);
       timer = setTimeout(() => stop({ kind: 'timeout', timeoutMs: settings.timeoutMs }), settings.timeoutMs);
     };
-    const stop = (failure: ModuleFailure) => {
+    let detach = () => {};
+    const stop = (failure: ModuleFailure, done = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void worker.terminate();
+      detach();
+      if (done && settings.keep) keep(worker);
+      else void worker.terminate();
       resolve({ failure, ...(current !== undefined && { current }) });
     };
     // A thread that is ready got its job just now: the time limit runs from here. A new one first has to start.
     if (ready) restartTimer();
     else timer = setTimeout(() => stop({ kind: 'timeout', timeoutMs: settings.timeoutMs }), STARTUP_LIMIT_MS);
-    worker.on('message', (message: LoaderMessage) => {
+    const onMessage = (message: LoaderMessage) => {
       if (settled) return;
       if (message.kind === 'ready') restartTimer();
       else if (message.kind === 'start') {
@@ -199,9 +256,8 @@ async function runLoader(
           const outcome = outcomes[files[index]!.index];
           if (outcome?.ok) outcome.secrets.push({ path, kind });
         }
-      } else stop({ kind: 'exit', code: 0 });
-    });
-    worker.on('error', (error) => stop({ kind: 'exit', code: 1, message: error.message }));
-    worker.on('exit', (code) => stop({ kind: 'exit', code }));
+      } else stop({ kind: 'exit', code: 0 }, true);
+    };
+    detach = listen(worker, { message: onMessage, error: (error) => stop({ kind: 'exit', code: 1, message: error.message }), exit: (code) => stop({ kind: 'exit', code }) });
   });
 }

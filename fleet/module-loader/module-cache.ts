@@ -28,7 +28,9 @@ export async function loadModulesCached(files: readonly string[], root: string, 
   }
   const loaded = await loadModules(
     missing.map(({ file }) => file),
-    options,
+    // A module importing local files (or importing by computed names: no key) cannot be imported again on the same
+    // thread: its imports would be the ones that thread loaded before.
+    { ...options, keepThread: (options.keepThread ?? false) && missing.every(({ index }) => keys[index] !== undefined && stamped[index]!.stamps.length === 1) },
   );
   missing.forEach(({ index }, i) => {
     const outcome = loaded[i]!;

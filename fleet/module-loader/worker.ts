@@ -7,6 +7,7 @@
  * imports while the main thread is busy with its own start-up, and waits for the job as a message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { toTransferable } from '../exported-value.ts';
 import type { SecretFinding } from '../secret-finding.ts';
@@ -14,6 +15,11 @@ import type { SecretFinding } from '../secret-finding.ts';
 /** What the main thread asks for. */
 export interface LoaderJob {
   files: string[];
+  /**
+   * Set when the thread may get more jobs after this one (`generate --watch`): a file this thread imported before is
+   * imported again under a URL of its own (`?mcpfleet-load=N`), so its new content is read instead of the module cache's.
+   */
+  load?: number;
   /**
    * One at a time, announcing each before its import: slower, but a module that hangs is then known by name. The
    * main thread asks for it only after a parallel load stopped making progress.
@@ -33,12 +39,19 @@ export type LoaderMessage =
 const post = (message: LoaderMessage) => parentPort!.postMessage(message);
 
 /** What the modules of this job exported, for the secret scan. */
-const exported: Array<{ index: number; value: unknown }> = [];
+let exported: Array<{ index: number; value: unknown }> = [];
+const requireCache = createRequire(import.meta.url).cache;
+/** Files this thread has imported, in an earlier job or this one. */
+const imported = new Set<string>();
 
-async function load(file: string, index: number): Promise<void> {
+async function load(file: string, index: number, job: LoaderJob): Promise<void> {
   let message: LoaderMessage;
   try {
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const again = job.load !== undefined && imported.has(file);
+    imported.add(file);
+    // A file outside an ES module package loads as CommonJS, whose cache is by file name, not URL.
+    if (again) delete requireCache[file];
+    const module = (await import(`${pathToFileURL(file).href}${again ? `?mcpfleet-load=${job.load}` : ''}`)) as Record<string, unknown>;
     const hasDefault = 'default' in module && module.default !== undefined;
     if (hasDefault) exported.push({ index, value: module.default });
     message = { kind: 'loaded', index, hasDefault, value: hasDefault ? toTransferable(module.default) : undefined };
@@ -49,20 +62,25 @@ async function load(file: string, index: number): Promise<void> {
 }
 
 async function run(job: LoaderJob): Promise<void> {
+  // While modules load, only they keep this thread alive: one whose top-level await can never settle then ends it
+  // (exit code 13), which names the fault better than a time-out. A thread kept for more jobs waits for them after.
+  parentPort!.unref();
+  exported = [];
   if (job.sequential) {
     for (const [index, file] of job.files.entries()) {
       post({ kind: 'start', index });
-      await load(file, index);
+      await load(file, index, job);
       // Let what the module scheduled for right after its import (a timer that throws) happen while it is still current.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } else {
     // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
-    await Promise.all(job.files.map((file, index) => load(file, index)));
+    await Promise.all(job.files.map((file, index) => load(file, index, job)));
   }
   const { findSecrets } = await secretScan;
   post({ kind: 'secrets', findings: await findSecrets(exported) });
   post({ kind: 'done' });
+  if (job.load !== undefined) parentPort!.ref();
 }
 
 // The scan's module (secretlint, ~0.4 s to import) loads while the modules do; the job awaits it only at its end.
@@ -72,15 +90,11 @@ const secretScan = import('../secret-scan.ts');
 const warmUp = () => import('../../schema/index.ts').catch(() => undefined);
 
 const given = workerData as LoaderJob | undefined;
-if (given) {
-  // Each module under the time limit: the first must not pay for loading the schema, or on a busy machine a good
-  // file could be taken for a hanging one.
-  await warmUp();
-  post({ kind: 'ready' });
-  await run(given);
-} else {
-  // Started ahead of its job: warm up while the CLI loads its own modules; the job's time limit starts after.
-  parentPort!.once('message', (job: LoaderJob) => void run(job));
-  await warmUp();
-  post({ kind: 'ready' });
-}
+// A thread started ahead of its job gets it as a message; a thread kept for more jobs gets each of them so (one at a
+// time: the next is sent after this one's `done`).
+parentPort!.on('message', (job: LoaderJob) => void run(job));
+// Each module under the time limit: the first must not pay for loading the schema, or on a busy machine a good file
+// could be taken for a hanging one. A thread started ahead warms up while the CLI loads its own modules.
+await warmUp();
+post({ kind: 'ready' });
+if (given) await run(given);

@@ -3,7 +3,7 @@
  * still caught), --no-cache writes the same out/, and --watch follows saves, leaving out/ alone on a broken one.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetRepo, REPO_ROOT, segurcaixa, vattenfall } from '../helpers/fleet-repo.ts';
@@ -69,6 +69,44 @@ describe('pnpm generate, incremental', () => {
       expect(output.slice(reported)).toContain('out/ left as it was');
       expect(repo.snapshotOut()).toEqual(before);
 
+      watcher.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (watcher.exitCode === null) watcher.kill('SIGKILL');
+    }
+  });
+
+  it('--watch loads every save of a file afresh on its kept loader thread, and a customer whose local import changed with it', async () => {
+    // helped.ts imports ../shared/host.ts: it is never imported again on a thread that imported it (its import would
+    // be the old one), while plain customer files are, under a URL of their own per save. This repo has no
+    // package.json, so its files load as CommonJS (cached by file name), the other way a re-import could go stale.
+    repo = new FleetRepo().addCustomer('vattenfall-de', vattenfall).addCustomer('segurcaixa', segurcaixa);
+    const shared = path.join(repo.root, 'shared');
+    mkdirSync(shared);
+    writeFileSync(path.join(shared, 'host.ts'), "export const host = 'maas-7001.mon.sabio.cloud';\n");
+    const servers = JSON.stringify(segurcaixa.mcpServers).replaceAll('SEGURCAIXA', 'HELPED');
+    repo.writeCustomerSource('helped.ts', `import { host } from '../shared/host.ts';\n\nexport default { name: 'Helped', host, mcpServers: ${servers} };\n`);
+    const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    watcher.stderr.on('data', (chunk: Buffer) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => watcher.once('exit', (code) => resolve(code)));
+    const hostOf = (id: string) => (JSON.parse(repo.read('mcp_servers.json')) as { customers: Array<{ id: string; host: string }> }).customers.find((c) => c.id === id)?.host;
+    try {
+      await waitUntil(() => output.includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
+      expect(hostOf('helped')).toBe('maas-7001.mon.sabio.cloud');
+      for (const n of [1, 2, 3]) {
+        repo.addCustomer('segurcaixa', { ...segurcaixa, host: `maas-500${n}.mon.sabio.cloud` });
+        await waitUntil(() => hostOf('segurcaixa') === `maas-500${n}.mon.sabio.cloud`, 30_000, `save ${n} of segurcaixa to reach out/ (watcher said: ${output})`);
+      }
+      // The helper changes; a save of another customer starts the run that finds helped.ts's key changed with it.
+      writeFileSync(path.join(shared, 'host.ts'), "export const host = 'maas-7002.mon.sabio.cloud';\n");
+      repo.addCustomer('segurcaixa', { ...segurcaixa, host: 'maas-5004.mon.sabio.cloud' });
+      await waitUntil(() => hostOf('segurcaixa') === 'maas-5004.mon.sabio.cloud', 30_000, 'the last save of segurcaixa to reach out/');
+      expect(hostOf('helped')).toBe('maas-7002.mon.sabio.cloud');
       watcher.kill('SIGINT');
       expect(await exited).toBe(0);
     } finally {
