@@ -2,7 +2,7 @@
  * The incremental CLI as a user meets it: an unchanged fleet ends from the remembered run (and a hand edit in out/ is
  * still caught), --no-cache writes the same out/, and --watch follows saves, leaving out/ alone on a broken one.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,15 @@ async function waitUntil(condition: () => boolean, ms: number, what: string): Pr
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Kills what is left of a watcher's process group (tsx and the CLI it runs), by its PID. */
+function stopGroup(watcher: ChildProcess): void {
+  try {
+    if (watcher.pid !== undefined) process.kill(-watcher.pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group has ended.
   }
 }
 
@@ -48,6 +57,8 @@ describe('pnpm generate, incremental', () => {
     const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1' },
+      // Its own process group: tsx runs the CLI in a child, which a kill of tsx alone would leave running.
+      detached: true,
     });
     let output = '';
     watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
@@ -72,7 +83,7 @@ describe('pnpm generate, incremental', () => {
       watcher.kill('SIGINT');
       expect(await exited).toBe(0);
     } finally {
-      if (watcher.exitCode === null) watcher.kill('SIGKILL');
+      stopGroup(watcher);
     }
   });
 
@@ -89,6 +100,8 @@ describe('pnpm generate, incremental', () => {
     const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
       cwd: REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1' },
+      // Its own process group: tsx runs the CLI in a child, which a kill of tsx alone would leave running.
+      detached: true,
     });
     let output = '';
     watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
@@ -110,7 +123,7 @@ describe('pnpm generate, incremental', () => {
       watcher.kill('SIGINT');
       expect(await exited).toBe(0);
     } finally {
-      if (watcher.exitCode === null) watcher.kill('SIGKILL');
+      stopGroup(watcher);
     }
   });
 });
