@@ -20,6 +20,21 @@ async function waitUntil(condition: () => boolean, ms: number, what: string): Pr
   }
 }
 
+/** `pnpm generate --watch` on `root`, with what it has printed so far and its exit code once it ends. */
+function startWatcher(root: string): { watcher: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', root, '--watch'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    // Its own process group: tsx runs the CLI in a child, which a kill of tsx alone would leave running.
+    detached: true,
+  });
+  let output = '';
+  watcher.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  watcher.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => watcher.once('exit', (code) => resolve(code)));
+  return { watcher, output: () => output, exited };
+}
+
 /** Kills what is left of a watcher's process group (tsx and the CLI it runs), by its PID. */
 function stopGroup(watcher: ChildProcess): void {
   try {
@@ -54,30 +69,21 @@ describe('pnpm generate, incremental', () => {
 
   it('--watch regenerates on a save, prints the problems of a broken save and leaves out/ as it was, and stops on SIGINT', async () => {
     repo = new FleetRepo().addCustomer('vattenfall-de', vattenfall).addCustomer('segurcaixa', segurcaixa);
-    const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      // Its own process group: tsx runs the CLI in a child, which a kill of tsx alone would leave running.
-      detached: true,
-    });
-    let output = '';
-    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    watcher.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => watcher.once('exit', (code) => resolve(code)));
+    const { watcher, output, exited } = startWatcher(repo.root);
     try {
-      await waitUntil(() => output.includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
+      await waitUntil(() => output().includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
       expect(existsSync(path.join(repo.outDir, 'mcp_servers.json'))).toBe(true);
 
       repo.addCustomer('segurcaixa', { ...segurcaixa, host: 'maas-4242.mon.sabio.cloud' });
       await waitUntil(() => repo.read('mcp_servers.json').includes('maas-4242'), 30_000, 'the save to reach out/mcp_servers.json');
-      await waitUntil(() => /✓ \d+ written: .*mcp_servers\.json/.test(output), 10_000, 'the run to be reported');
+      await waitUntil(() => /✓ \d+ written: .*mcp_servers\.json/.test(output()), 10_000, 'the run to be reported');
 
       const before = repo.snapshotOut();
-      const reported = output.length;
+      const reported = output().length;
       repo.writeCustomerSource('segurcaixa.ts', "export default { name: 'Segurcaixa', host: 'maas-1171.mon.sabio.cloud', mcpServers: 'x' };\n");
-      await waitUntil(() => output.slice(reported).includes('customers/segurcaixa.ts'), 30_000, 'the broken save to be reported');
-      expect(output.slice(reported)).toContain('mcpServers');
-      expect(output.slice(reported)).toContain('out/ left as it was');
+      await waitUntil(() => output().slice(reported).includes('customers/segurcaixa.ts'), 30_000, 'the broken save to be reported');
+      expect(output().slice(reported)).toContain('mcpServers');
+      expect(output().slice(reported)).toContain('out/ left as it was');
       expect(repo.snapshotOut()).toEqual(before);
 
       watcher.kill('SIGINT');
@@ -97,23 +103,14 @@ describe('pnpm generate, incremental', () => {
     writeFileSync(path.join(shared, 'host.ts'), "export const host = 'maas-7001.mon.sabio.cloud';\n");
     const servers = JSON.stringify(segurcaixa.mcpServers).replaceAll('SEGURCAIXA', 'HELPED');
     repo.writeCustomerSource('helped.ts', `import { host } from '../shared/host.ts';\n\nexport default { name: 'Helped', host, mcpServers: ${servers} };\n`);
-    const watcher = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), [path.join(REPO_ROOT, 'cli/generate.ts'), '--root', repo.root, '--watch'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      // Its own process group: tsx runs the CLI in a child, which a kill of tsx alone would leave running.
-      detached: true,
-    });
-    let output = '';
-    watcher.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    watcher.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => watcher.once('exit', (code) => resolve(code)));
+    const { watcher, output, exited } = startWatcher(repo.root);
     const hostOf = (id: string) => (JSON.parse(repo.read('mcp_servers.json')) as { customers: Array<{ id: string; host: string }> }).customers.find((c) => c.id === id)?.host;
     try {
-      await waitUntil(() => output.includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
+      await waitUntil(() => output().includes('watching customers/ and fleet.config.ts'), 60_000, 'the watcher to start');
       expect(hostOf('helped')).toBe('maas-7001.mon.sabio.cloud');
       for (const n of [1, 2, 3]) {
         repo.addCustomer('segurcaixa', { ...segurcaixa, host: `maas-500${n}.mon.sabio.cloud` });
-        await waitUntil(() => hostOf('segurcaixa') === `maas-500${n}.mon.sabio.cloud`, 30_000, `save ${n} of segurcaixa to reach out/ (watcher said: ${output})`);
+        await waitUntil(() => hostOf('segurcaixa') === `maas-500${n}.mon.sabio.cloud`, 30_000, `save ${n} of segurcaixa to reach out/`);
       }
       // The helper changes; a save of another customer starts the run that finds helped.ts's key changed with it.
       writeFileSync(path.join(shared, 'host.ts'), "export const host = 'maas-7002.mon.sabio.cloud';\n");
