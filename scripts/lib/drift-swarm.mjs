@@ -2,9 +2,6 @@
 // the local images applied as `manage --target swarm up` deploys them when `manage build --local` has run — spec
 // field by field and replicas. Desired: desiredSwarm (pure). Live: liveSwarm (docker service ls + service inspect +
 // network ls, three calls). Comparison: compareSwarm (pure).
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import YAML from 'yaml';
 import {
   compareEnv,
   compareLabels,
@@ -27,6 +24,7 @@ import {
   SECRET_NAME,
 } from './drift-normalize.mjs';
 import { dockerRead } from './docker.mjs';
+import { readStackDocuments } from './swarm-files.mjs';
 
 const docker = dockerRead;
 
@@ -97,23 +95,12 @@ export function desiredStack(document, { override = {} } = {}) {
  * @returns {Promise<{ stacks: { stack: string, role: string, customer: string, file: string }[], services: Map<string, object> }>}
  */
 export async function desiredSwarm(swarmDir, { overrideFor = () => ({}) } = {}) {
-  let names;
-  try {
-    names = (await readdir(swarmDir)).filter((f) => f.endsWith('.yml')).sort();
-  } catch (error) {
-    throw new Error(`cannot read ${swarmDir}: ${error.code === 'ENOENT' ? 'it does not exist; run pnpm generate first' : error.message}`);
-  }
   const stacks = [];
   const services = new Map();
-  for (const name of names) {
-    const file = path.join(swarmDir, name);
-    const document = YAML.parse(await readFile(file, 'utf8'));
-    const about = document?.['x-mcpfleet'];
-    if (!about?.stack) continue;
-    stacks.push({ stack: about.stack, role: about.role === 'agent' ? 'agent' : 'customer', customer: about.customer ?? '', file });
-    for (const s of desiredStack(document, { override: overrideFor(document, file) })) services.set(s.swarmName, s);
+  for (const { document, ...stack } of await readStackDocuments(swarmDir)) {
+    stacks.push(stack);
+    for (const s of desiredStack(document, { override: overrideFor(document, stack.file) })) services.set(s.swarmName, s);
   }
-  if (!stacks.some((s) => s.role === 'customer')) throw new Error(`${swarmDir} holds no customer stack file; run pnpm generate first`);
   return { stacks, services };
 }
 

@@ -33,8 +33,12 @@ const CREDENTIAL_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*):\?/;
  * @property {SwarmService[]} services
  */
 
-/** Reads every stack file of a swarm output folder. @returns {Promise<Stack[]>} */
-export async function readStacks(swarmDir) {
+/**
+ * The stack files of a swarm output folder, parsed, in name order, each with the stack name, role and customer its
+ * `x-mcpfleet` block gives (files without one are not stacks). A folder without a customer stack is an error.
+ * @returns {Promise<{ stack: string, role: 'customer'|'agent', customer: string, file: string, document: object }[]>}
+ */
+export async function readStackDocuments(swarmDir) {
   let names;
   try {
     names = (await readdir(swarmDir)).filter((f) => f.endsWith('.yml')).sort();
@@ -47,6 +51,16 @@ export async function readStacks(swarmDir) {
     const document = YAML.parse(await readFile(file, 'utf8'));
     const about = document?.[EXTENSION];
     if (!about?.stack) continue;
+    stacks.push({ stack: about.stack, role: about.role === 'agent' ? 'agent' : 'customer', customer: about.customer ?? '', file, document });
+  }
+  if (!stacks.some((s) => s.role === 'customer')) throw new Error(`${swarmDir} holds no customer stack file; run pnpm generate first`);
+  return stacks;
+}
+
+/** Reads every stack file of a swarm output folder. @returns {Promise<Stack[]>} */
+export async function readStacks(swarmDir) {
+  const stacks = [];
+  for (const { document, ...about } of await readStackDocuments(swarmDir)) {
     const secretNames = Object.fromEntries(Object.entries(document.secrets ?? {}).map(([key, s]) => [key, s.name ?? key]));
     const services = Object.entries(document.services ?? {}).map(([service, definition]) => {
       const labels = definition.deploy?.labels ?? {};
@@ -77,15 +91,11 @@ export async function readStacks(swarmDir) {
     const balancer = services.find((s) => s.role === 'balancer');
     for (const service of services) if (service.role === 'agent' && service.hostPort === undefined && balancer) service.hostPort = balancer.hostPort;
     stacks.push({
-      stack: about.stack,
-      role: about.role === 'agent' ? 'agent' : 'customer',
-      customer: about.customer ?? '',
-      file,
+      ...about,
       networks: Object.entries(document.networks ?? {}).filter(([, n]) => !n?.external).map(([key, n]) => n?.name ?? key),
       externalNetworks: Object.entries(document.networks ?? {}).filter(([, n]) => n?.external).map(([key, n]) => n.name ?? key),
       services,
     });
   }
-  if (!stacks.some((s) => s.role === 'customer')) throw new Error(`${swarmDir} holds no customer stack file; run pnpm generate first`);
   return stacks;
 }
