@@ -43,7 +43,7 @@ export interface LoadOptions {
    * Keep the thread for the next call, which imports again on it what changed (`generate --watch`): a save then skips
    * a new thread's ~0.5 s start. Only for modules that import no local file (a re-imported module would get its local
    * imports from the module cache, as they were); the caller knows (module-key.ts), and a call without it ends the kept
-   * thread.
+   * thread (see takeWorker).
    */
   keepThread?: boolean;
 }
@@ -85,12 +85,6 @@ function keep(worker: Worker): void {
     if (kept?.worker === worker) kept = undefined;
   };
   kept = { worker, detach: listen(worker, { error: forget, exit: forget }) };
-}
-
-function dropKept(): void {
-  const idle = kept;
-  kept = undefined;
-  if (idle) void idle.worker.terminate();
 }
 
 /**
@@ -162,7 +156,6 @@ export async function loadModules(files: readonly string[], options: LoadOptions
   const scanned = new Set<number>();
   if (files.length === 0) return [];
 
-  if (!options.keepThread) dropKept();
   const first = await runLoader(files.map((file, index) => ({ file, index })), { sequential: false, timeoutMs, maxHeapMb, keep: options.keepThread ?? false }, outcomes, scanned);
   if (options.prestartNext) prestartLoader(maxHeapMb);
   let pending = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));

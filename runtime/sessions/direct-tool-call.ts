@@ -120,6 +120,7 @@ function event(message: unknown): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
+/** A header as the SDK path's web `Headers.get` gives it: repeated ones joined (`headerValue` keeps the first). */
 function headerOf(req: IncomingMessage, name: string): string | null {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(', ') : (value ?? null);
