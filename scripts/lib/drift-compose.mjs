@@ -24,6 +24,7 @@ import {
   SECRET_NAME,
 } from './drift-normalize.mjs';
 import { dockerRead } from './docker.mjs';
+import { inSelection } from './fleet-files.mjs';
 
 const docker = dockerRead;
 
@@ -127,7 +128,7 @@ export function compareCompose(desired, live, { customers = [], types = [], agen
   }
   const configuredCustomers = new Set([...desired.values()].map((d) => d.customer).filter(Boolean));
   const filtered = customers.length > 0 || types.length > 0;
-  const selectedCustomer = (customer, type) => (customers.length === 0 || customers.includes(customer)) && (types.length === 0 || types.includes(type));
+  const selectedCustomer = (customer, type) => inSelection({ customers, types }, customer, type);
 
   let compared = 0;
   for (const want of desired.values()) {

@@ -24,6 +24,7 @@ import {
   SECRET_NAME,
 } from './drift-normalize.mjs';
 import { dockerRead } from './docker.mjs';
+import { inSelection } from './fleet-files.mjs';
 import { readStackDocuments } from './swarm-files.mjs';
 
 const docker = dockerRead;
@@ -135,7 +136,7 @@ export function compareSwarm(desired, live, { customers = [], types = [], agent 
   const byName = new Map(live.services.map((s) => [s.Spec?.Name, s]));
   const configuredCustomers = new Set(desired.stacks.filter((s) => s.role === 'customer').map((s) => s.customer));
   const filtered = customers.length > 0 || types.length > 0;
-  const selected = (customer, type) => (customers.length === 0 || customers.includes(customer)) && (types.length === 0 || types.includes(type));
+  const selected = (customer, type) => inSelection({ customers, types }, customer, type);
   const agentStacks = new Set(desired.stacks.filter((s) => s.role === 'agent').map((s) => s.stack));
   const agentDeployed = [...byName.keys()].some((n) => [...agentStacks].some((st) => String(n).startsWith(`${st}_`)));
 

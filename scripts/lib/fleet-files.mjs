@@ -53,6 +53,10 @@ export async function readFleetServices(composeFile) {
   });
 }
 
+/** Whether a server of `customer` and `type` is selected by `--customer` and `--type` (neither given: every server). */
+export const inSelection = ({ customers = [], types = [] }, customer, type) =>
+  (customers.length === 0 || customers.includes(customer)) && (types.length === 0 || types.includes(type));
+
 /**
  * The services a command acts on: MCP servers matching every given filter, plus the agent when any server is
  * selected (it serves all customers). Unknown customers or types are an error naming the known ones.
@@ -66,7 +70,7 @@ export function selectServices(services, { customers = [], types = [] }) {
     const unknown = given.filter((g) => !known.includes(g));
     if (unknown.length > 0) throw new Error(`unknown ${what} ${unknown.join(', ')}; known: ${known.join(', ')}`);
   }
-  const selected = mcp.filter((s) => (customers.length === 0 || customers.includes(s.customer)) && (types.length === 0 || types.includes(s.type)));
+  const selected = mcp.filter((s) => inSelection({ customers, types }, s.customer, s.type));
   return { servers: selected, agent: services.find((s) => s.role === 'agent'), everything: customers.length === 0 && types.length === 0 };
 }
 
