@@ -3,6 +3,7 @@
 // Desired state: desiredCompose (pure). Live state: liveCompose (docker ps + docker inspect + docker image inspect,
 // three calls). Comparison: compareCompose (pure).
 import {
+  collectSecrets,
   compareEnv,
   compareLabels,
   commandList,
@@ -21,7 +22,6 @@ import {
   sameHealthcheck,
   sameList,
   sameSet,
-  SECRET_NAME,
 } from './drift-normalize.mjs';
 import { dockerRead } from './docker.mjs';
 import { inSelection } from './fleet-files.mjs';
@@ -152,7 +152,7 @@ export function compareCompose(desired, live, { customers = [], types = [], agen
       const customer = labels['mcpfleet.customer'] ?? '';
       if (filtered && !selectedCustomer(customer, labels['mcpfleet.type'] ?? '')) continue;
       // Nothing of its environment is shown; values under secret-looking names are scrubbed all the same.
-      for (const [name, value] of envMap(c.Config?.Env)) if (SECRET_NAME.test(name)) secrets.add(value);
+      collectSecrets(envMap(c.Config?.Env), secrets);
       orphans.push({
         customer,
         service,
@@ -175,10 +175,7 @@ function compareContainer(want, c, images, secrets) {
   const imageConfig = image.Config ?? {};
 
   const liveEnv = envMap(config.Env);
-  for (const [name, value] of liveEnv) {
-    const wanted = want.env.get(name);
-    if (wanted?.credential || SECRET_NAME.test(name)) secrets.add(value);
-  }
+  collectSecrets(liveEnv, secrets, want.env);
 
   const state = c.State?.Status;
   if (['exited', 'dead', 'created', 'paused'].includes(state)) add('state', `${state}${state === 'exited' || state === 'dead' ? ` (exit ${c.State.ExitCode})` : ''}`, 'running');

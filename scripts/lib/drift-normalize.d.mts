@@ -28,6 +28,7 @@ export declare function isInterpolated(value: unknown): boolean;
 export declare function interpolatedVariables(value: unknown): string[];
 export declare function unescapeDollars(value: unknown): string;
 export declare function envMap(list: string[] | undefined | null): Map<string, string>;
+export declare function collectSecrets(env: Map<string, string>, secrets: Set<string>, desired?: Map<string, { credential: boolean }>): void;
 export declare function desiredEnv(environment: Record<string, unknown> | string[] | undefined): Map<string, DesiredEnvEntry>;
 export declare function compareEnv(desired: Map<string, DesiredEnvEntry>, live: Map<string, string>, imageEnv?: Map<string, string>): { field: string; before: string; after: string }[];
 export declare function parseBytes(value: unknown): number;

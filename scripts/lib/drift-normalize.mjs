@@ -74,6 +74,17 @@ export function desiredEnv(environment) {
 const quoted = (value) => JSON.stringify(value);
 
 /**
+ * Adds to `secrets` the values of `env` that are never shown (and are scrubbed from what is): the credentials the
+ * desired environment names, and any value under a secret-looking name.
+ * @param {Map<string, string>} env
+ * @param {Set<string>} secrets
+ * @param {Map<string, {credential: boolean}>} [desired]
+ */
+export function collectSecrets(env, secrets, desired = new Map()) {
+  for (const [name, value] of env) if (desired.get(name)?.credential || SECRET_NAME.test(name)) secrets.add(value);
+}
+
+/**
  * Differences of one environment: names (and literal values of non-credentials). `imageEnv`: variables the image
  * itself sets (compose containers carry them; a live variable equal to the image's is not a difference).
  * Values are shown only for a variable out/ writes as a literal and whose name does not look like a secret.

@@ -3,6 +3,7 @@
 // field by field and replicas. Desired: desiredSwarm (pure). Live: liveSwarm (docker service ls + service inspect +
 // network ls, three calls). Comparison: compareSwarm (pure).
 import {
+  collectSecrets,
   compareEnv,
   compareLabels,
   commandList,
@@ -21,7 +22,6 @@ import {
   sameHealthcheck,
   sameList,
   sameSet,
-  SECRET_NAME,
 } from './drift-normalize.mjs';
 import { dockerRead } from './docker.mjs';
 import { inSelection } from './fleet-files.mjs';
@@ -159,7 +159,7 @@ export function compareSwarm(desired, live, { customers = [], types = [], agent 
     const customer = labels['mcpfleet.customer'] ?? '';
     const stack = labels['com.docker.stack.namespace'];
     if (filtered && !selected(customer, labels['mcpfleet.type'] ?? '')) continue;
-    for (const [name, value] of envMap(have.Spec.TaskTemplate?.ContainerSpec?.Env)) if (SECRET_NAME.test(name)) secrets.add(value);
+    collectSecrets(envMap(have.Spec.TaskTemplate?.ContainerSpec?.Env), secrets);
     const service = name.startsWith(`${stack}_`) ? name.slice(stack.length + 1) : name;
     orphans.push({
       customer,
@@ -181,10 +181,7 @@ function compareService(want, have, networks, secrets) {
   const container = task.ContainerSpec ?? {};
 
   const liveEnv = envMap(container.Env);
-  for (const [name, value] of liveEnv) {
-    const wanted = want.env.get(name);
-    if (wanted?.credential || SECRET_NAME.test(name)) secrets.add(value);
-  }
+  collectSecrets(liveEnv, secrets, want.env);
 
   const wantImage = normalizeImage(want.image);
   const haveImage = normalizeImage(container.Image);
