@@ -171,20 +171,23 @@ function entryChanges(a, b) {
 export function filterCovers(gateway, server, tool) {
   if (!gateway) return false;
   if (Array.isArray(gateway.allow_tools)) return true;
-  const names = [tool, `${server}_${tool}`];
-  return (gateway.deny_tools ?? []).some((pattern) => names.some((name) => patternRegExp(pattern).test(name)));
+  return (gateway.deny_tools ?? []).some(patternMatches(server, tool));
 }
 
 /** Whether the customer's filter lets the tool through (no gateway entry: yes). */
 export function filterAllows(gateway, server, tool) {
-  const names = [tool, `${server}_${tool}`];
-  const matches = (pattern) => names.some((name) => patternRegExp(pattern).test(name));
+  const matches = patternMatches(server, tool);
   if ((gateway?.deny_tools ?? []).some(matches)) return false;
   return !Array.isArray(gateway?.allow_tools) || gateway.allow_tools.some(matches);
 }
 
-function patternRegExp(pattern) {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+/** Whether a filter pattern matches the tool by its upstream or its namespaced name. */
+function patternMatches(server, tool) {
+  const names = [tool, `${server}_${tool}`];
+  return (pattern) => {
+    const re = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 's');
+    return names.some((name) => re.test(name));
+  };
 }
 
 /** The `gateway` entries of mcp_servers.json by customer id (empty when the file cannot be read). */

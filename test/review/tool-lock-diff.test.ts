@@ -4,7 +4,9 @@
  * Markdown and JSON; a customer with only tool changes still gets a section; any tool change is a change (exit 2).
  * Also the lock file itself: deterministic bytes, canonical schema hashes.
  */
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { ToolFilter } from '../../runtime/gateway/gateway-filter.ts';
 import type { Review } from '../../review/review-change.ts';
 import { renderJson } from '../../review/render-json.ts';
 import { renderMarkdown } from '../../review/render-markdown.ts';
@@ -52,6 +54,15 @@ describe('tool lock files', () => {
     expect(filterCovers({ deny_tools: ['create*'] }, 'alertmanager', 'deleteSilence')).toBe(false);
     expect(filterCovers({ deny_tools: ['alertmanager_delete*'] }, 'alertmanager', 'deleteSilence')).toBe(true);
     expect(filterCovers({ allow_tools: ['get*'] }, 'alertmanager', 'deleteSilence')).toBe(true);
+  });
+
+  // The zx scripts cannot import the runtime's TypeScript, so the filter exists twice: held equal here.
+  const nameArb = fc.string({ unit: fc.constantFrom('a', 'b', '_', '.', '-'), minLength: 1, maxLength: 5 });
+  const patternArb = fc.string({ unit: fc.constantFrom('a', 'b', '_', '.', '*', '?', '['), maxLength: 6 });
+  const listArb = fc.option(fc.array(patternArb, { maxLength: 3 }), { nil: undefined });
+  test.prop([nameArb, nameArb, listArb, listArb], { numRuns: 500 })('filterAllows decides as the runtime\'s ToolFilter on random patterns and names', (server, tool, allow, deny) => {
+    const gateway = { ...(allow && { allow_tools: allow }), ...(deny && { deny_tools: deny }) };
+    expect(filterAllows(gateway, server, tool)).toBe(ToolFilter.fromConfig(gateway).allows({ name: `${server}_${tool}`, original_name: tool }));
   });
 });
 
