@@ -7,12 +7,10 @@ import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import type { LoadFleetOptions } from '../fleet/load.ts';
-import { PackCache } from '../cache/pack-cache.ts';
 import { prestartLoader } from '../fleet/module-loader/load-modules.ts';
 import type { FleetPaths } from '../fleet/paths.ts';
 import { formatProblems } from '../fleet/problem.ts';
-import { generateOutputs } from '../output/generate-run.ts';
-import { applyPlan, planOutput } from '../output/output-plan.ts';
+import { loadPipeline } from '../output/load-pipeline.ts';
 
 /** Editors save in bursts (write, rename, chmod): one run per burst. */
 const SETTLE_MS = 5;
@@ -34,6 +32,7 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let persist: NodeJS.Timeout | undefined;
+  const { PackCache, generateOutputs, planOutput, applyPlan } = await loadPipeline();
   PackCache.deferWrites();
 
   const runOnce = async (): Promise<void> => {

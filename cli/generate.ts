@@ -11,6 +11,7 @@ import '../fleet/module-loader/prestart.ts';
 import pc from 'picocolors';
 import { defaultCache } from '../cache/cache-location.ts';
 import { PORTS_LOCK_FILE } from '../fleet/paths.ts';
+import { loadPipeline } from '../output/load-pipeline.ts';
 import { inputsKey, readRunInputs, rememberedRun, rememberRun } from '../output/run-memo.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
@@ -24,7 +25,7 @@ const { values } = parseCli({
   help: { type: 'boolean', default: false },
 });
 if (values.help) {
-  const { generators } = await import('../generators/index.ts');
+  const { generators } = await loadPipeline();
   console.log(
     'usage: pnpm generate [--check] [--only <names>] [--no-cache] [--watch] [--root DIR] [--customers DIR] [--config FILE] [--out DIR] [--load-timeout SECONDS]\n\n' +
       '  --check       write nothing; exit 1 with a diff when out/ is not what customers/ generate\n' +
@@ -55,8 +56,7 @@ if (values.watch) {
 /** One run; resolves with the exit code. */
 async function generateOnce(): Promise<number> {
   const cache = defaultCache(paths.root);
-  const { fingerprint } = cache;
-  const inputs = useCache ? readRunInputs(paths, JSON.stringify(only ?? null), fingerprint) : undefined;
+  const inputs = useCache ? readRunInputs(paths, JSON.stringify(only ?? null), cache) : undefined;
   const remembered = inputs && rememberedRun(paths, cache, inputsKey(inputs));
   if (remembered) {
     const counts = `${remembered.customers} customers, ${remembered.servers} servers`;
@@ -69,11 +69,7 @@ async function generateOnce(): Promise<number> {
     return 0;
   }
 
-  const [{ generateOutputs }, { applyPlan, isClean, planOutput }, { allServers }] = await Promise.all([
-    import('../output/generate-run.ts'),
-    import('../output/output-plan.ts'),
-    import('../fleet/model.ts'),
-  ]);
+  const { generateOutputs, applyPlan, isClean, planOutput, allServers } = await loadPipeline();
   const result = await generateOutputs(paths, { ...loadOptions, ...(only && { only }), ...(!useCache && { cache: false }) });
   if (!result.ok) {
     printProblems(result.problems);

@@ -3,8 +3,7 @@
 import '../fleet/module-loader/prestart.ts';
 import pc from 'picocolors';
 import { defaultCache } from '../cache/cache-location.ts';
-import { loadFleet } from '../fleet/load.ts';
-import { allServers } from '../fleet/model.ts';
+import { loadPipeline } from '../output/load-pipeline.ts';
 import { loadOption, parseCli, printProblems, resolveLoadOptions, resolvePaths } from './cli-options.ts';
 
 const { values } = parseCli({
@@ -28,6 +27,7 @@ if (values.help) {
 const paths = resolvePaths(values);
 const cache = values['no-cache'] ? false : defaultCache(paths.root);
 // The generation cache serves validation too: unchanged files are neither imported nor validated again.
+const { loadFleet, allServers } = await loadPipeline();
 const result = await loadFleet(paths, { ...resolveLoadOptions(values), ...(cache && { cache }) });
 if (!result.ok) {
   printProblems(result.problems);

@@ -12,6 +12,7 @@ import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
+import { withOutputMemo } from '../generators/output-memo.ts';
 
 /** How much of a run came from the cache. */
 export interface IncrementalStats {
@@ -25,6 +26,20 @@ export interface IncrementalStats {
  * incremental generators taken from `cache` where it holds them.
  */
 export async function runGeneratorsIncremental(
+  fleet: Fleet,
+  selected: Generator[],
+  cache: CacheLocation,
+  filesDir: string,
+): Promise<{ outputs: Map<string, GeneratedFile[]>; stats: IncrementalStats; readFromOut: Map<string, string> }> {
+  const outputMemo = PackCache.at<string>(packPath(cache, 'outputs.pack'), cache.fingerprint);
+  try {
+    return await withOutputMemo(outputMemo, () => runWithParts(fleet, selected, cache, filesDir));
+  } finally {
+    outputMemo.save();
+  }
+}
+
+async function runWithParts(
   fleet: Fleet,
   selected: Generator[],
   cache: CacheLocation,

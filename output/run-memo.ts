@@ -10,10 +10,12 @@ import path from 'node:path';
 import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { readPack, writePack } from '../cache/pack-file.ts';
-import { moduleKeys } from '../fleet/module-loader/module-key.ts';
+import { moduleKeys, restoreModuleKeys, storeModuleKeys } from '../fleet/module-loader/module-key.ts';
 import { PORTS_LOCK_FILE, type FleetPaths } from '../fleet/paths.ts';
 
 const MEMO_FILE = 'last-run.pack';
+/** The module keys of the last run, by file and its stamp: unchanged files are not read again to key them. */
+const KEYS_FILE = 'module-keys.pack';
 const MODULE_FILE = /\.(ts|mts)$/;
 
 /** What a remembered run produced, for the summary line. */
@@ -45,8 +47,9 @@ export function inputsKey(inputs: RunInputs, portsLock = inputs.portsLock): stri
  * A run's inputs, or undefined when one of them cannot be keyed (then nothing is remembered). Read before the run: a
  * file saved while it runs then counts as a change next time.
  */
-export function readRunInputs(paths: FleetPaths, selection: string, fingerprint: string): RunInputs | undefined {
-  const parts: string[] = [fingerprint, selection, ...[paths.customersDir, paths.configFile, paths.outDir].map((p) => path.relative(paths.root, p))];
+export function readRunInputs(paths: FleetPaths, selection: string, cache: CacheLocation): RunInputs | undefined {
+  restoreModuleKeys(packPath(cache, KEYS_FILE), cache.fingerprint);
+  const parts: string[] = [cache.fingerprint, selection, ...[paths.customersDir, paths.configFile, paths.outDir].map((p) => path.relative(paths.root, p))];
   let entries: string[];
   try {
     entries = readdirSync(paths.customersDir).sort();
@@ -80,6 +83,7 @@ export function rememberedRun(paths: FleetPaths, cache: CacheLocation, inputs: s
 export function rememberRun(cache: CacheLocation, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
   const memo: Remembered = { inputs, files: files.map((file) => [file.path, hashOf(file.content)]), summary };
   writePack(packPath(cache, MEMO_FILE), cache.fingerprint, new Map([['run', memo]]));
+  storeModuleKeys(packPath(cache, KEYS_FILE), cache.fingerprint);
 }
 
 function contentOf(file: string, hashed = true): string | undefined {

@@ -7,9 +7,8 @@ import type { CacheLocation } from '../cache/cache-location.ts';
 import type { FleetPaths } from '../fleet/paths.ts';
 import type { Fleet } from '../fleet/model.ts';
 import type { Problem } from '../fleet/problem.ts';
-import { generators, type Generator } from '../generators/index.ts';
-import { planOutput } from '../output/output-plan.ts';
-import { generateOutputs } from '../output/generate-run.ts';
+import type { Generator } from '../generators/index.ts';
+import { loadPipeline } from '../output/load-pipeline.ts';
 
 /** Output name of the manifest, which the output layer writes beside the generators' files. */
 export const MANIFEST_OUTPUT = 'manifest';
@@ -21,23 +20,28 @@ export interface GeneratedFleet {
   files: Map<string, string>;
   /** Which output (generator name, or `manifest`) produced each path. */
   outputOf: Map<string, string>;
+  /** The built-in generators' names in the order they run: the order outputs are listed in. */
+  generatorNames: string[];
 }
 
 export type GenerateResult = { ok: true; generated: GeneratedFleet } | { ok: false; problems: Problem[] };
 
 /**
- * Loads the fleet at `paths` and generates all of out/ in memory (incrementally when given a `cache`). `scratch` is a folder of the caller's that
+ * Loads the fleet at `paths` and generates all of out/ in memory with `registry` (default: every built-in generator),
+ * incrementally when given a `cache`. `scratch` is a folder of the caller's that
  * must not contain `no-out/`: the output plan is made against that absent folder so every file, including
  * generated-files.json, comes back with its full content, exactly as the writer would produce it.
  */
 export async function generateInMemory(
   paths: FleetPaths,
   scratch: string,
-  registry: Generator[] = generators,
+  registry?: Generator[],
   cache: CacheLocation | false = false,
   filesDir: string = paths.outDir,
 ): Promise<GenerateResult> {
-  const loaded = await generateOutputs(paths, { generators: registry, cache, filesDir });
+  const { generateOutputs, generators, planOutput } = await loadPipeline();
+  const builtIn = registry ?? generators;
+  const loaded = await generateOutputs(paths, { generators: builtIn, cache, filesDir });
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   const { outputs } = loaded;
   const plan = await planOutput(path.join(scratch, 'no-out'), outputs);
@@ -48,5 +52,5 @@ export async function generateInMemory(
     files.set(file.path, file.content);
     if (!outputOf.has(file.path)) outputOf.set(file.path, MANIFEST_OUTPUT);
   }
-  return { ok: true, generated: { fleet: loaded.fleet, files, outputOf } };
+  return { ok: true, generated: { fleet: loaded.fleet, files, outputOf, generatorNames: builtIn.map((g) => g.name) } };
 }

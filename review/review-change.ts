@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultCache, type CacheLocation } from '../cache/cache-location.ts';
 import type { FleetPaths } from '../fleet/paths.ts';
-import { generators } from '../generators/index.ts';
 import type { Problem } from '../fleet/problem.ts';
 import { materializeBaseInputs } from './base-inputs.ts';
 import { resolveBase, type BaseRef } from './base-ref.ts';
@@ -47,9 +46,9 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
     // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the
     // working tree, which also finds a loader thread started while the base was generated.
     const cache = options.cache ?? defaultCache(paths.root);
-    const before = await generateInMemory(baseInputs, scratch, generators, cache, paths.outDir);
+    const before = await generateInMemory(baseInputs, scratch, undefined, cache, paths.outDir);
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
-    const after = await generateInMemory(paths, scratch, generators, cache);
+    const after = await generateInMemory(paths, scratch, undefined, cache);
     if (!after.ok) return { ok: false, side: 'working tree', base, problems: after.problems };
     // Tool locks are not generated: the base commit's and the working tree's are compared as they are.
     const diff = { ...diffFleets(before.generated, after.generated), tools: await toolLockChanges(paths, base.commit) };

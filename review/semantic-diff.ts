@@ -5,7 +5,6 @@
  */
 import { compare } from '../fleet/compare.ts';
 import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
-import { generators } from '../generators/index.ts';
 import { deepEqual, diffFields, type FieldChange } from './field-diff.ts';
 import { MANIFEST_OUTPUT, type GeneratedFleet } from './generate-in-memory.ts';
 import { Owners, outputObjects, type OutputObject } from './output-objects.ts';
@@ -89,7 +88,7 @@ export function hasChanges(diff: FleetDiff): boolean {
 
 /** Compares the fleet and outputs generated from the base with those generated from the working tree. */
 export function diffFleets(base: GeneratedFleet, head: GeneratedFleet): FleetDiff {
-  const outputOrder = [...generators.map((g) => g.name), MANIFEST_OUTPUT];
+  const outputOrder = [...head.generatorNames, MANIFEST_OUTPUT];
   const rank = (output: string) => (outputOrder.includes(output) ? outputOrder.indexOf(output) : outputOrder.length);
 
   const files: FileChange[] = [];

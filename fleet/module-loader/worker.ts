@@ -7,8 +7,9 @@
  * imports while the main thread is busy with its own start-up, and waits for the job as a message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { compiledCodeEnabled, compiledKey, compiledUrl } from '../../cache/compiled-code.ts';
 import { toTransferable } from '../exported-value.ts';
 import type { SecretFinding } from '../secret-finding.ts';
 
@@ -36,6 +37,7 @@ export type LoaderMessage =
   | { kind: 'secrets'; findings: SecretFinding[] }
   | { kind: 'done' };
 
+const SCHEMA_URL = new URL('../../schema/index.ts', import.meta.url).href;
 const post = (message: LoaderMessage) => parentPort!.postMessage(message);
 
 /** What the modules of this job exported, for the secret scan. */
@@ -83,11 +85,21 @@ async function run(job: LoaderJob): Promise<void> {
   if (job.load !== undefined) parentPort!.ref();
 }
 
+// Compiled into one module each when the CLI has done so (cache/compiled-code.ts): the schema every customer file
+// imports (a resolve hook hands the compiled file for the schema's URL) and the secret scan, which then load in a
+// fraction of the time tsx takes over their many modules and packages.
+const codeKey = compiledCodeEnabled() ? compiledKey() : undefined;
+const compiledSchema = codeKey && compiledUrl('schema', codeKey);
+if (compiledSchema) register(new URL('./redirect-hook.mjs', import.meta.url), { data: { [SCHEMA_URL]: compiledSchema } });
+
 // The scan's module (secretlint, ~0.4 s to import) loads while the modules do; the job awaits it only at its end.
-const secretScan = import('../secret-scan.ts');
+const compiledScan = codeKey && compiledUrl('secretScan', codeKey);
+const secretScan: Promise<typeof import('../secret-scan.ts')> = compiledScan
+  ? import(compiledScan).catch(() => import('../secret-scan.ts'))
+  : import('../secret-scan.ts');
 
 /** Every customer file imports the schema; a failure is the job's to report (it fails again there), so it is ignored. */
-const warmUp = () => import('../../schema/index.ts').catch(() => undefined);
+const warmUp = () => import(SCHEMA_URL).catch(() => undefined);
 
 const given = workerData as LoaderJob | undefined;
 // A thread started ahead of its job gets it as a message; a thread kept for more jobs gets each of them so (one at a

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Fleet } from '../../fleet/model.ts';
 import type { GeneratedFile, Generator } from '../generator.ts';
+import { rememberedOutput } from '../output-memo.ts';
 import { agentManifests } from './agent-chart.ts';
 import { customerManifestFile } from './customer-file.ts';
 import { kustomization } from './kustomization.ts';
@@ -34,22 +35,20 @@ function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[]
 }
 
 /**
- * The last monitoring.yaml made, by the hash of what it was made from (the text of the rules is megabytes). A customer's save rarely changes the fleet's alert rules,
- * and synthesizing and rendering them was a third of what a one-customer Kubernetes run still did at 1,000 customers.
+ * monitoring.yaml, remembered by the hash of what it is made from (the text of the rules is megabytes). A customer's
+ * save rarely changes the fleet's alert rules, and synthesizing and rendering them was a third of what a one-customer
+ * Kubernetes run still did at 1,000 customers.
  */
-let lastMonitoring: { inputs: string; content: string } | undefined;
-
 function monitoringFile(fleet: Fleet): string {
   const groups = ruleGroups(fleet);
   const inputs = createHash('sha256').update(JSON.stringify([fleet.config.monitoring, fleet.agent.serviceName, groups])).digest('base64url');
-  if (lastMonitoring?.inputs !== inputs) {
+  return rememberedOutput(MONITORING_FILE, inputs, () => {
     const about = [
       'Prometheus Operator (monitoring.coreos.com/v1): ServiceMonitor for the agent runtime\'s /metrics, PrometheusRule with the fleet\'s alerts.',
       'Needs the operator\'s CRDs; without them set monitoring.prometheusOperator: false in fleet.config.ts.',
     ];
-    lastMonitoring = { inputs, content: renderManifests(about, monitoringManifests(fleet, groups)) };
-  }
-  return lastMonitoring.content;
+    return renderManifests(about, monitoringManifests(fleet, groups));
+  });
 }
 
 export function kubernetesFiles(fleet: Fleet): GeneratedFile[] {

@@ -21,7 +21,7 @@ function fleetOf(...customers: CustomerSource[]): Fleet {
   return result.fleet;
 }
 
-const generated = (fleet: Fleet): GeneratedFleet => ({ fleet, files: new Map(), outputOf: new Map() });
+const generated = (fleet: Fleet): GeneratedFleet => ({ fleet, files: new Map(), outputOf: new Map(), generatorNames: [] });
 
 describe('review: added and removed customers in detail', () => {
   const before = fleetOf(source('segurcaixa', segurcaixa));
