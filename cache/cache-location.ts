@@ -19,6 +19,8 @@ export function defaultCache(root: string): CacheLocation {
 
 /** Code versions whose caches are kept side by side (switching between branches does not throw the others away). */
 const KEPT_VERSIONS = 3;
+/** A code version's folder (other folders in the cache, such as `pnpm diff`'s base inputs, are not versions). */
+const VERSION_FOLDER = /^[0-9a-f]{16}$/;
 const pruned = new Set<string>();
 
 /**
@@ -38,7 +40,7 @@ function pruneVersions(dir: string, current: string): void {
   let versions: Array<{ name: string; used: number }>;
   try {
     versions = readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && entry.name !== current)
+      .filter((entry) => entry.isDirectory() && VERSION_FOLDER.test(entry.name) && entry.name !== current)
       .map((entry) => ({ name: entry.name, used: statSync(path.join(dir, entry.name)).mtimeMs }));
   } catch {
     return;

@@ -46,6 +46,24 @@ export class PackCache<V> {
     }
   }
 
+  /** The keys the file held when it was read. */
+  storedKeys(): IterableIterator<string> {
+    return this.stored.keys();
+  }
+
+  /** The value under `key`, without keeping the entry for the next save as {@link get} does (for a look ahead). */
+  peek(key: string): V | undefined {
+    const known = this.values.get(key);
+    if (known !== undefined) return known;
+    const bytes = this.used.get(key) ?? this.stored.get(key);
+    if (!bytes) return undefined;
+    try {
+      return deserialize(bytes) as V;
+    } catch {
+      return undefined;
+    }
+  }
+
   set(key: string, value: V): void {
     this.used.set(key, serialize(value));
     this.values.set(key, value);

@@ -7,7 +7,7 @@ import { loadFleet, type FleetPaths } from '../fleet/load.ts';
 import type { Fleet } from '../fleet/model.ts';
 import { FleetProblems, type Problem } from '../fleet/problem.ts';
 import { generators as registry, type GeneratedFile, type Generator } from '../generators/index.ts';
-import { runGeneratorsIncremental, type IncrementalStats } from './incremental-run.ts';
+import { prefetchFileParts, runGeneratorsIncremental, type IncrementalStats } from './incremental-run.ts';
 import { outputClashes, generatorsFor } from './plugin-generators.ts';
 import { runGenerators, selectGenerators } from './run-generators.ts';
 
@@ -47,13 +47,18 @@ export type GenerateRun =
 /** Loads the fleet at `paths` and generates its files in memory, by generator name in registry order. */
 export async function generateOutputs(paths: FleetPaths, options: GenerateOptions = {}): Promise<GenerateRun> {
   const cache = options.cache === undefined ? defaultCache(paths.root) : options.cache;
-  const loaded = await loadFleet(paths, {
+  const filesDir = options.filesDir ?? paths.outDir;
+  const loading = loadFleet(paths, {
     ...(options.loadTimeoutMs !== undefined && { loadTimeoutMs: options.loadTimeoutMs }),
     ...(cache && { cache }),
     ...(options.prestartNextLoader && { prestartNextLoader: true }),
     ...(options.keepLoaderThread && { keepLoaderThread: true }),
     generatorNames: registry.map((g) => g.name),
   });
+  // While the loader thread works, this thread reads back the parts out/ still holds.
+  const prefetching = cache && !options.only ? prefetchFileParts(options.generators ?? registry, cache, filesDir, loading) : undefined;
+  const loaded = await loading;
+  const prefetched = await prefetching;
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
   const { fleet } = loaded;
   const available = generatorsFor(fleet, options.generators ?? registry);
@@ -65,7 +70,7 @@ export async function generateOutputs(paths: FleetPaths, options: GenerateOption
   }
   try {
     if (!cache) return withoutClashes({ ok: true, fleet, outputs: await runGenerators(fleet, selected) }, selected, available);
-    const { outputs, stats, readFromOut } = await runGeneratorsIncremental(fleet, selected, cache, options.filesDir ?? paths.outDir);
+    const { outputs, stats, readFromOut } = await runGeneratorsIncremental(fleet, selected, cache, filesDir, prefetched);
     return withoutClashes({ ok: true, fleet, outputs, stats, readFromOut }, selected, available);
   } catch (error) {
     if (error instanceof FleetProblems) return { ok: false, problems: error.problems };

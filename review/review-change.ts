@@ -2,6 +2,7 @@
  * `diff` end to end, without printing: resolve the base commit, read its inputs into a scratch folder,
  * generate both sides in memory with the working tree's code, compare.
  */
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,11 +42,12 @@ export interface ReviewOptions {
 export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {}): Promise<ReviewResult> {
   const base = await resolveBase(paths.root, options.base);
   const scratch = await mkdtemp(path.join(tmpdir(), 'mcpfleet-diff-'));
+  // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the
+  // working tree, which also finds a loader thread started while the base was generated.
+  const cache = options.cache ?? defaultCache(paths.root);
+  const kept = cache ? keptBaseFolder(cache) : undefined;
   try {
-    const baseInputs = await materializeBaseInputs(paths, base.commit, path.join(scratch, 'base'));
-    // One cache for both sides: the customers a change leaves alone are made once, for the base, and reused for the
-    // working tree, which also finds a loader thread started while the base was generated.
-    const cache = options.cache ?? defaultCache(paths.root);
+    const baseInputs = await materializeBaseInputs(paths, base.commit, kept?.folder ?? path.join(scratch, 'base'));
     const before = await generateInMemory(baseInputs, scratch, undefined, cache, paths.outDir);
     if (!before.ok) return { ok: false, side: 'base', base, problems: before.problems };
     const after = await generateInMemory(paths, scratch, undefined, cache);
@@ -54,6 +56,44 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
     const diff = { ...diffFleets(before.generated, after.generated), tools: await toolLockChanges(paths, base.commit) };
     return { ok: true, review: { base, diff, patches: unifiedDiff(diff.files, options.context) } };
   } finally {
+    kept?.release();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A lock older than this was left by a diff that did not end: it is taken over. */
+const STALE_LOCK_MS = 10 * 60 * 1000;
+
+/**
+ * The base inputs' folder kept in the cache between diffs (`materializeBaseInputs` then writes only what differs), while
+ * this process holds its lock; undefined when another diff holds it (this one then uses a scratch folder of its own).
+ */
+function keptBaseFolder(cache: CacheLocation): { folder: string; release: () => void } | undefined {
+  const folder = path.join(cache.dir, 'diff-base');
+  const lock = `${folder}.lock`;
+  if (!takeLock(lock)) return undefined;
+  mkdirSync(folder, { recursive: true });
+  return { folder, release: () => rmSync(lock, { force: true }) };
+}
+
+/** Creates `lock`, or takes it over when it is stale; false when another process holds it (or it cannot be made). */
+function takeLock(lock: string): boolean {
+  const create = () => {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    mkdirSync(path.dirname(lock), { recursive: true });
+  } catch {
+    return false;
+  }
+  if (create()) return true;
+  const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+  if (age < STALE_LOCK_MS) return false;
+  rmSync(lock, { force: true });
+  return create();
 }

@@ -7,6 +7,7 @@ import { compare } from '../fleet/compare.ts';
 import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { deepEqual, diffFields, type FieldChange } from './field-diff.ts';
 import { MANIFEST_OUTPUT, type GeneratedFleet } from './generate-in-memory.ts';
+import { withoutCommonEntries } from './common-entries.ts';
 import { Owners, outputObjects, type OutputObject } from './output-objects.ts';
 import type { CustomerToolChanges } from './tool-lock-diff.ts';
 
@@ -115,8 +116,10 @@ export function diffFleets(base: GeneratedFleet, head: GeneratedFleet): FleetDif
 
 function diffObjects(file: FileChange, owners: Owners): ObjectChange[] {
   const parse = (content: string | null): OutputObject[] => (content === null ? [] : outputObjects(file.output, file.path, content, owners));
-  const before = new Map(parse(file.before).map((o) => [o.id, o]));
-  const after = parse(file.after);
+  // Entries the same word for word on both sides are never a change: a big compose file is parsed only where it differs.
+  const reduced = file.output === 'compose' && file.before !== null && file.after !== null ? withoutCommonEntries(file.before, file.after) : undefined;
+  const before = new Map(parse(reduced?.[0] ?? file.before).map((o) => [o.id, o]));
+  const after = parse(reduced?.[1] ?? file.after);
   const changes: ObjectChange[] = [];
   const describe = (o: OutputObject, change: ChangeKind, fields: FieldChange[]): ObjectChange => ({
     output: o.output,
