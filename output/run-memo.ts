@@ -14,8 +14,6 @@ import { moduleKeys, restoreModuleKeys, storeModuleKeys } from '../fleet/module-
 import { PORTS_LOCK_FILE, type FleetPaths } from '../fleet/paths.ts';
 
 const MEMO_FILE = 'last-run.pack';
-/** The module keys of the last run, by file and its stamp: unchanged files are not read again to key them. */
-const KEYS_FILE = 'module-keys.pack';
 const MODULE_FILE = /\.(ts|mts)$/;
 
 /** What a remembered run produced, for the summary line. */
@@ -48,7 +46,7 @@ export function inputsKey(inputs: RunInputs, portsLock = inputs.portsLock): stri
  * file saved while it runs then counts as a change next time.
  */
 export function readRunInputs(paths: FleetPaths, selection: string, cache: CacheLocation): RunInputs | undefined {
-  restoreModuleKeys(packPath(cache, KEYS_FILE), cache.fingerprint);
+  restoreModuleKeys(cache);
   const parts: string[] = [cache.fingerprint, selection, ...[paths.customersDir, paths.configFile, paths.outDir].map((p) => path.relative(paths.root, p))];
   let entries: string[];
   try {
@@ -83,7 +81,7 @@ export function rememberedRun(paths: FleetPaths, cache: CacheLocation, inputs: s
 export function rememberRun(cache: CacheLocation, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
   const memo: Remembered = { inputs, files: files.map((file) => [file.path, hashOf(file.content)]), summary };
   writePack(packPath(cache, MEMO_FILE), cache.fingerprint, new Map([['run', memo]]));
-  storeModuleKeys(packPath(cache, KEYS_FILE), cache.fingerprint);
+  storeModuleKeys(cache);
 }
 
 function contentOf(file: string, hashed = true): string | undefined {

@@ -18,11 +18,13 @@ const ENTRY_LINE = /^ {2}(?:[^\s#&*!|>'"{[?-][^:]*|"[^"\\]*"):(?: .*)?$/;
 const LINKS = /(?:^|[\s:-])[&*!][^\s"]|<<:/;
 
 interface Piece {
-  /** The section an entry belongs to; absent for everything else (kept as it is). */
-  section?: string;
+  /** Where the piece starts in its text, and where it ends (after its line end). */
+  start: number;
+  end: number;
+  /** For an entry: its section and its key (`services\0  mcp-acme`), by which the two sides are matched. */
+  entry?: string;
   /** Set on the line that opens a section (`services:`). */
   opens?: string;
-  text: string;
 }
 
 /** `before` and `after` without their common entries, or undefined when either is not in the expected shape. */
@@ -30,50 +32,93 @@ export function withoutCommonEntries(before: string, after: string): [before: st
   const piecesBefore = piecesOf(before);
   const piecesAfter = piecesOf(after);
   if (!piecesBefore || !piecesAfter) return undefined;
-  // The file's last line end goes with its last entry: an entry is the same entry wherever it stands.
-  const entryKey = (piece: Piece) => `${piece.section}\0${piece.text.replace(/\n+$/, '')}`;
-  const inBefore = new Set(piecesBefore.filter((p) => p.section).map(entryKey));
-  const common = new Set(piecesAfter.filter((p) => p.section && inBefore.has(entryKey(p))).map(entryKey));
-  return [render(piecesBefore, common, entryKey), render(piecesAfter, common, entryKey)];
-}
-
-function piecesOf(text: string): Piece[] | undefined {
-  const pieces: Piece[] = [];
-  let section: string | undefined;
-  let current: { section?: string; opens?: string; lines: string[] } = { lines: [] };
-  const next = (piece: typeof current) => {
-    if (current.lines.length > 0) pieces.push({ ...(current.section && { section: current.section }), ...(current.opens && { opens: current.opens }), text: current.lines.join('\n') });
-    current = piece;
-  };
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') {
-      current.lines.push(line);
-      continue;
-    }
-    if (LINKS.test(line.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return undefined;
-    if (!line.startsWith(' ')) {
-      const name = SECTION_LINE.exec(line)?.[1];
-      section = name && SECTIONS.has(name) ? name : undefined;
-      next({ ...(section && { opens: section }), lines: [line] });
-    } else if (section && line.startsWith('  ') && !line.startsWith('   ')) {
-      if (!ENTRY_LINE.test(line)) return undefined;
-      next({ section, lines: [line] });
-    } else {
-      if (section && current.section === undefined) return undefined; // a section's body before its first entry
-      current.lines.push(line);
+  const entriesBefore = new Map(piecesBefore.filter((piece) => piece.entry).map((piece) => [piece.entry!, piece]));
+  const commonBefore = new Set<Piece>();
+  const commonAfter = new Set<Piece>();
+  for (const piece of piecesAfter) {
+    const match = piece.entry && entriesBefore.get(piece.entry);
+    if (match && bodyOf(before, match) === bodyOf(after, piece)) {
+      commonBefore.add(match);
+      commonAfter.add(piece);
     }
   }
-  next({ lines: [] });
+  return [render(before, piecesBefore, commonBefore), render(after, piecesAfter, commonAfter)];
+}
+
+/** A piece's text without the line ends that close it: the file's last line end goes with its last entry. */
+function bodyOf(text: string, piece: Piece): string {
+  let end = piece.end;
+  while (end > piece.start && text.charCodeAt(end - 1) === NEWLINE) end -= 1;
+  return text.slice(piece.start, end);
+}
+
+/** Cuts `text` into pieces at its top-level lines and at the entries of its sections; undefined when not in the shape. */
+function piecesOf(text: string): Piece[] | undefined {
+  if (hasLinks(text)) return undefined;
+  const pieces: Piece[] = [];
+  let section: string | undefined;
+  let current: Piece = { start: 0, end: 0 };
+  /** Set while a section's opening line has had nothing but comments and blank lines after it. */
+  let openingOnly = false;
+  const seen = new Set<string>();
+  const cut = (next: Piece) => {
+    if (next.start > current.start) pieces.push({ ...current, end: next.start });
+    current = next;
+  };
+  // Line by line, by offsets: a 3.5 MB file has ~80,000 lines, of which only the first characters are looked at.
+  for (let at = 0; at < text.length; ) {
+    const newline = text.indexOf('\n', at);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const first = text.charCodeAt(at);
+    if (first === HASH || first === NEWLINE) {
+      // A comment or a blank line stays with the piece before it.
+    } else if (first !== SPACE) {
+      const name = SECTION_LINE.exec(text.slice(at, lineEnd))?.[1];
+      section = name && SECTIONS.has(name) ? name : undefined;
+      openingOnly = section !== undefined;
+      cut({ start: at, end: 0, ...(section && { opens: section }) });
+    } else if (section && text.charCodeAt(at + 1) === SPACE && text.charCodeAt(at + 2) !== SPACE) {
+      const line = text.slice(at, lineEnd);
+      const key = line.startsWith('  "') ? line.slice(0, line.indexOf('"', 3) + 1) : line.slice(0, line.indexOf(':'));
+      const entry = `${section}\0${key}`;
+      // A key twice is a file js-yaml refuses whole: reduced, it might parse.
+      if (!ENTRY_LINE.test(line) || seen.has(entry)) return undefined;
+      seen.add(entry);
+      openingOnly = false;
+      cut({ start: at, end: 0, entry });
+    } else if (openingOnly) {
+      return undefined; // a section's body that is not entries
+    }
+    at = lineEnd + 1;
+  }
+  cut({ start: text.length, end: text.length });
   return pieces;
 }
 
-/** The pieces without the common entries; a section left without entries stays a mapping (`services: {}`). */
-function render(pieces: Piece[], common: Set<string>, entryKey: (piece: Piece) => string): string {
-  const kept = pieces.filter((piece) => !piece.section || !common.has(entryKey(piece)));
-  return kept
-    .map((piece, index) => {
-      const empty = piece.opens !== undefined && kept[index + 1]?.section !== piece.opens;
-      return empty ? piece.text.replace(/^([^\n]*)/, '$1 {}') : piece.text;
-    })
-    .join('\n');
+const [HASH, NEWLINE, SPACE] = ['#', '\n', ' '].map((c) => c.charCodeAt(0)) as [number, number, number];
+
+/** True when a line holds an anchor, alias, tag or merge key outside a quoted string. */
+function hasLinks(text: string): boolean {
+  const candidates = /[&*!]|<</g;
+  for (let match = candidates.exec(text); match; match = candidates.exec(text)) {
+    const lineStart = text.lastIndexOf('\n', match.index) + 1;
+    const lineEnd = text.indexOf('\n', match.index);
+    const line = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    if (LINKS.test(line.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return true;
+    candidates.lastIndex = lineEnd === -1 ? text.length : lineEnd;
+  }
+  return false;
+}
+
+/** The text without the common entries; a section left without entries stays a mapping (`services: {}`). */
+function render(text: string, pieces: Piece[], common: Set<Piece>): string {
+  const kept = pieces.filter((piece) => !common.has(piece));
+  let out = '';
+  kept.forEach((piece, index) => {
+    const body = text.slice(piece.start, piece.end);
+    const empty = piece.opens !== undefined && !kept[index + 1]?.entry?.startsWith(`${piece.opens}\0`);
+    out += empty ? body.replace(/^([^\n]*)/, '$1 {}') : body;
+  });
+  // The last line end may have gone with a common entry: the text still ends as it did.
+  return text.endsWith('\n') && !out.endsWith('\n') ? `${out}\n` : out;
 }

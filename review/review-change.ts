@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultCache, type CacheLocation } from '../cache/cache-location.ts';
+import { restoreModuleKeys, storeModuleKeys } from '../fleet/module-loader/module-key.ts';
 import type { FleetPaths } from '../fleet/paths.ts';
 import type { Problem } from '../fleet/problem.ts';
 import { materializeBaseInputs } from './base-inputs.ts';
@@ -46,6 +47,8 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
   // working tree, which also finds a loader thread started while the base was generated.
   const cache = options.cache ?? defaultCache(paths.root);
   const kept = cache ? keptBaseFolder(cache) : undefined;
+  // Files unchanged since the last run (the working tree's, and the kept base folder's) are keyed by their stamps.
+  if (cache) restoreModuleKeys(cache);
   try {
     const baseInputs = await materializeBaseInputs(paths, base.commit, kept?.folder ?? path.join(scratch, 'base'));
     const before = await generateInMemory(baseInputs, scratch, undefined, cache, paths.outDir);
@@ -56,6 +59,7 @@ export async function reviewChange(paths: FleetPaths, options: ReviewOptions = {
     const diff = { ...diffFleets(before.generated, after.generated), tools: await toolLockChanges(paths, base.commit) };
     return { ok: true, review: { base, diff, patches: unifiedDiff(diff.files, options.context) } };
   } finally {
+    if (cache) storeModuleKeys(cache);
     kept?.release();
     await rm(scratch, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GENERATION_CODE_DIRS, hashOf, TOOL_ROOT } from '../../cache/code-fingerprint.ts';
+import { packPath, type CacheLocation } from '../../cache/cache-location.ts';
 import { readPack, writePack } from '../../cache/pack-file.ts';
 
 /** Static `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')` with a literal name. */
@@ -68,24 +69,26 @@ const recent = new Map<string, { stamp: string; root: string; key: string }>();
  * risk was taken already; across processes it would last.
  */
 const SETTLED_MS = 2_000;
+/** The pack the keys are stored in, in the cache's folder of the code version. */
+const KEYS_PACK = 'module-keys.pack';
 
 /**
  * Takes the keys a run stored in `pack` (see {@link storeModuleKeys}) as if this process had made them: a file whose
  * stamp is unchanged is not read or hashed again. One pnpm generate at 1,000 customers reads and hashes every customer
  * file before it knows whether anything changed (~0.15 s); with the stored keys it stats them.
  */
-export function restoreModuleKeys(pack: string, fingerprint: string): void {
-  for (const [file, entry] of readPack<{ stamp: string; root: string; key: string }>(pack, fingerprint)) if (!recent.has(file)) recent.set(file, entry);
+export function restoreModuleKeys(cache: CacheLocation): void {
+  for (const [file, entry] of readPack<{ stamp: string; root: string; key: string }>(packPath(cache, KEYS_PACK), cache.fingerprint)) if (!recent.has(file)) recent.set(file, entry);
 }
 
 /** Stores the keys this process knows, for {@link restoreModuleKeys}, leaving out those of files written in the last `settledMs`. */
-export function storeModuleKeys(pack: string, fingerprint: string, settledMs = SETTLED_MS): void {
+export function storeModuleKeys(cache: CacheLocation, settledMs = SETTLED_MS): void {
   const settledBefore = BigInt(Date.now() - settledMs) * 1_000_000n;
   const settled = [...recent].filter(([, { stamp }]) => {
     const [, mtimeNs, ctimeNs] = stamp.split(':');
     return BigInt(mtimeNs!) < settledBefore && BigInt(ctimeNs!) < settledBefore;
   });
-  writePack(pack, fingerprint, new Map(settled));
+  writePack(packPath(cache, KEYS_PACK), cache.fingerprint, new Map(settled));
 }
 
 /** Files found to import a local (non-code) module: never taken from {@link recent}. */

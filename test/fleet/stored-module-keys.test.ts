@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { packPath } from '../../cache/cache-location.ts';
 import { readPack, writePack } from '../../cache/pack-file.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mcpfleet-stored-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const pack = path.join(dir, 'cache', 'module-keys.pack');
 const FINGERPRINT = 'stored-module-keys test';
+const cache = { dir: path.join(dir, 'cache'), fingerprint: FINGERPRINT };
+const pack = packPath(cache, 'module-keys.pack');
 
 /** module-key.ts as a new process has it: nothing keyed yet. */
 async function newProcess() {
@@ -27,9 +29,9 @@ describe('module keys stored between runs (module-key.ts)', () => {
     const keys = await newProcess();
     const [key] = keys.moduleKeys([file], dir);
     expect(key).toBeDefined();
-    keys.storeModuleKeys(pack, FINGERPRINT);
+    keys.storeModuleKeys(cache);
     expect(readPack(pack, FINGERPRINT).has(file)).toBe(false);
-    keys.storeModuleKeys(pack, FINGERPRINT, 0);
+    keys.storeModuleKeys(cache, 0);
     expect(readPack(pack, FINGERPRINT).get(file)).toEqual({ stamp: stampOf(file), root: dir, key });
   });
 
@@ -39,14 +41,14 @@ describe('module keys stored between runs (module-key.ts)', () => {
     const planted = 'a key only the stored pack knows';
     writePack(pack, FINGERPRINT, new Map([[file, { stamp: stampOf(file), root: dir, key: planted }]]));
     let keys = await newProcess();
-    keys.restoreModuleKeys(pack, FINGERPRINT);
+    keys.restoreModuleKeys(cache);
     expect(keys.moduleKeys([file], dir)).toEqual([planted]);
     // Keyed for another root, the entry does not count.
     expect(keys.moduleKeys([file], path.join(dir, 'elsewhere'))[0]).not.toBe(planted);
 
     writeFileSync(file, 'export default { b: 2 };\n');
     keys = await newProcess();
-    keys.restoreModuleKeys(pack, FINGERPRINT);
+    keys.restoreModuleKeys(cache);
     const [key] = keys.moduleKeys([file], dir);
     expect(key).toBeDefined();
     expect(key).not.toBe(planted);
@@ -57,7 +59,7 @@ describe('module keys stored between runs (module-key.ts)', () => {
     writeFileSync(file, 'export default { c: 3 };\n');
     writePack(pack, 'another fingerprint', new Map([[file, { stamp: stampOf(file), root: dir, key: 'planted' }]]));
     const keys = await newProcess();
-    keys.restoreModuleKeys(pack, FINGERPRINT);
+    keys.restoreModuleKeys(cache);
     expect(keys.moduleKeys([file], dir)[0]).not.toBe('planted');
   });
 });

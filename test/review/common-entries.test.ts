@@ -62,7 +62,7 @@ describe('withoutCommonEntries: a compose file parsed only where it differs', ()
   });
 
   it('compares a file of another shape whole: anchors and aliases, a section that is a list, an entry in flow style', () => {
-    const shapes = ['services:\n  a: &base\n    image: "x"\n  b: *base\n', 'services:\n  - "a"\n', 'services:\n  { a: 1 }\n', 'x: 1\nservices:\n    a: 1\n'];
+    const shapes = ['services:\n  a: &base\n    image: "x"\n  b: *base\n', 'services:\n  - "a"\n', 'services:\n  { a: 1 }\n', 'x: 1\nservices:\n    a: 1\n', 'services:\n  a: 1\n  a: 2\n'];
     for (const text of shapes) expect(withoutCommonEntries(text, text), text).toBeUndefined();
     // A section in flow style has no entries to leave out: it stays as it is.
     expect(withoutCommonEntries('services: { a: { image: "x" } }\n', 'services: {}\n')).toEqual(['services: { a: { image: "x" } }\n', 'services: {}\n']);
