@@ -8,7 +8,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readPack } from '../../../cache/pack-file.ts';
 import { configDrawArb, customerDrawArb, editArb, FleetModel, type ConfigDraw, type CustomerDraw, type Edit, type EditScope, type FleetFiles, type ServerDraw } from './fleet-model.ts';
 import { firstDifference, fromScratch, generateAndApply, generatorsOfCode, incrementalCount, newProcess, SCHEMA_INDEX, TempFleet, type Pipeline } from './generation-runs.ts';
 
@@ -221,6 +222,35 @@ describe('incremental generation with a damaged or shared cache', () => {
     const afterHandEdits = await generate(await newProcess());
     const fileGenerators = generators.filter((g) => g.incremental?.partsAreFiles).length;
     expect(afterHandEdits.ok && afterHandEdits.stats).toEqual({ reused: allParts - model.customerCount * fileGenerators, made: model.customerCount * fileGenerators });
+    expect(firstDifference(repo.outTree(), reference.out)).toBeUndefined();
+  }, 120_000);
+
+  it('a part file whose stamp was stored is taken without hashing while the stamp holds, and made again once edited by hand', async () => {
+    const { model, repo, cache, pipeline, generate, generators, allParts } = await generatedRepo();
+    const reference = await fromScratch(pipeline, model.files(), repo.portsLock(), generators);
+    // Stamps are stored only once 2 s old (the file system's timestamps are coarse): the clock goes ahead instead.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 10_000);
+      const stamping = await generate(await newProcess());
+      expect(stamping.ok && stamping.stats).toEqual({ reused: allParts, made: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    const stampPacks = readdirSync(repo.cacheDir, { recursive: true }).filter((name) => String(name).endsWith('out-stamps.pack'));
+    expect(stampPacks).toHaveLength(1);
+    const fileGenerators = generators.filter((g) => g.incremental?.partsAreFiles).length;
+    expect(readPack(path.join(repo.cacheDir, String(stampPacks[0])), cache.fingerprint).size).toBe(model.customerCount * fileGenerators);
+
+    const trusted = await generate(await newProcess());
+    expect(trusted.ok && trusted.stats).toEqual({ reused: allParts, made: 0 });
+    expect(firstDifference(repo.outTree(), reference.out)).toBeUndefined();
+    // Each customer's Kubernetes file, edited to the same length: only the stamp's times and the content tell the edit.
+    const edited = [...repo.outTree().keys()].filter((file) => file.startsWith('k8s/customers/'));
+    expect(edited).toHaveLength(model.customerCount);
+    for (const file of edited) repo.write(`out/${file}`, readFileSync(path.join(repo.paths.outDir, file), 'utf8').replace(/[a-z]/, 'Z'));
+    const afterHandEdits = await generate(await newProcess());
+    expect(afterHandEdits.ok && afterHandEdits.stats).toEqual({ reused: allParts - edited.length, made: edited.length });
     expect(firstDifference(repo.outTree(), reference.out)).toBeUndefined();
   }, 120_000);
 
