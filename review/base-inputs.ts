@@ -16,6 +16,7 @@
  * entry of the working tree (schema/, mcp-types/, node_modules/, package.json, …) is linked into the scratch folder:
  * their imports resolve to the working tree's modules.
  */
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CACHE_DIR } from '../cache/cache-location.ts';
@@ -49,17 +50,26 @@ export async function materializeBaseInputs(paths: FleetPaths, commit: string, f
     outDir: path.join(folder, outDir),
   };
 
-  // Paths in ls-tree's output are relative to the folder it runs in, as are `<commit>:./path` names.
-  const listed = await git(paths.root, ['ls-tree', '-r', '-z', '--name-only', commit, '--', `${customersDir}/`]);
-  const files = [...listed.split('\0').filter(Boolean), configFile, `${outDir}/${PORTS_LOCK_FILE}`];
-  const contents = await gitObjects(
-    paths.root,
-    files.map((file) => `${commit}:./${file}`),
+  // Paths in ls-tree's output are relative to the folder it runs in, as are `<commit>:./path` names. Its object ids
+  // tell which files the folder already holds as they are at the commit: only the others are read from git.
+  const listed = await git(paths.root, ['ls-tree', '-r', '-z', commit, '--', `${customersDir}/`, configFile, `${outDir}/${PORTS_LOCK_FILE}`]);
+  const blobs = new Map(
+    listed
+      .split('\0')
+      .filter(Boolean)
+      .flatMap((entry) => {
+        const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+        return match ? [[match[2]!, match[1]!] as const] : [];
+      })
+      .filter(([file]) => file.startsWith(`${customersDir}/`) || file === configFile || file === `${outDir}/${PORTS_LOCK_FILE}`),
   );
-  const wanted = new Map<string, Buffer | string>();
-  for (const [index, file] of files.entries()) {
+  const stale = [...blobs].filter(([file, oid]) => blobIdOf(path.join(folder, file), oid.length) !== oid).map(([file]) => file);
+  const contents = stale.length === 0 ? [] : await gitObjects(paths.root, stale.map((file) => `${commit}:./${file}`));
+  const wanted = new Map<string, Buffer | null>([...blobs.keys()].map((file) => [file, null]));
+  for (const [index, file] of stale.entries()) {
     const content = contents[index];
-    if (content !== null && content !== undefined) wanted.set(file, content); // else the config or the lock is absent at that commit
+    if (content) wanted.set(file, content);
+    else wanted.delete(file); // listed, yet not readable: left out rather than kept as it was
   }
   const inputs = new Set([customersDir, configFile, outDir].map((p) => p.split('/')[0]!));
   // Every other entry of the working tree, linked: customer files import the schema helpers by relative path.
@@ -72,8 +82,8 @@ export async function materializeBaseInputs(paths: FleetPaths, commit: string, f
   mkdirSync(base.customersDir, { recursive: true });
   removeUnwanted(folder, '', wanted, links);
   for (const [file, content] of wanted) {
+    if (content === null) continue; // already there as it is at the commit
     const target = path.join(folder, file);
-    if (sameContent(target, content)) continue;
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
@@ -98,13 +108,15 @@ function removeUnwanted(folder: string, relative: string, wanted: Map<string, un
   }
 }
 
-function sameContent(file: string, content: Buffer | string): boolean {
+/** Git's object id of `file`'s content as a blob (SHA-1, or SHA-256 in a repository that uses it), or undefined when unreadable. */
+function blobIdOf(file: string, idLength: number): string | undefined {
+  let content: Buffer;
   try {
-    const existing = readFileSync(file);
-    return typeof content === 'string' ? existing.toString('utf8') === content : existing.equals(content);
+    content = readFileSync(file);
   } catch {
-    return false;
+    return undefined;
   }
+  return createHash(idLength === 64 ? 'sha256' : 'sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
 function linkTarget(link: string): string | undefined {

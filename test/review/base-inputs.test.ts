@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ function tree(folder: string, relative = ''): Record<string, string> {
 describe('materializeBaseInputs into a folder kept between diffs', () => {
   it('leaves the folder exactly as a fresh copy of the commit, whatever an earlier copy left there', async () => {
     const [alpha, bravo, charlie] = Object.keys(baseCustomers) as [string, string, string];
-    fixture.writeCustomer(alpha, baseCustomers[alpha]!).writeCustomer(bravo, baseCustomers[bravo]!);
+    fixture.writeCustomer(alpha, baseCustomers[alpha]!).writeCustomer(bravo, baseCustomers[bravo]!).writeCustomer('delta', { ...baseCustomers[alpha]!, name: 'Delta' });
     writeFileSync(path.join(fixture.root, 'fleet.config.ts'), 'export default {};\n');
     writeFileSync(path.join(fixture.root, 'package.json'), '{ "type": "module" }\n');
     const first = fixture.commit('alpha and bravo');
@@ -44,16 +44,21 @@ describe('materializeBaseInputs into a folder kept between diffs', () => {
     mkdirSync(kept);
     await materializeBaseInputs(paths, first, kept);
     expect(tree(kept)[`customers/${alpha}.ts`]).toContain('Alpha');
+    const unchanged = path.join(kept, 'customers', 'delta.ts');
+    const before = statSync(unchanged, { bigint: true });
     // Left there by someone else: not part of any commit's inputs.
     writeFileSync(path.join(kept, 'customers', 'stray.ts'), 'export default {};\n');
     mkdirSync(path.join(kept, 'stray-folder'));
     await materializeBaseInputs(paths, second, kept);
+    // A file the folder already holds as it is at the commit (same git blob id) is not written again.
+    const after = statSync(unchanged, { bigint: true });
+    expect([after.ino, after.mtimeNs, after.ctimeNs]).toEqual([before.ino, before.mtimeNs, before.ctimeNs]);
 
     const fresh = path.join(scratch, 'fresh');
     mkdirSync(fresh);
     await materializeBaseInputs(paths, second, fresh);
     expect(tree(kept)).toEqual(tree(fresh));
-    expect(Object.keys(tree(fresh)).sort()).toEqual(['customers', `customers/${bravo}.ts`, `customers/${charlie}.ts`, 'docs', 'package.json'].sort());
+    expect(Object.keys(tree(fresh)).sort()).toEqual(['customers', `customers/${bravo}.ts`, `customers/${charlie}.ts`, 'customers/delta.ts', 'docs', 'package.json'].sort());
     expect(tree(fresh)[`customers/${bravo}.ts`]).toContain('Bravo renamed');
     expect(tree(fresh).docs).toBe(`-> ${path.join(fixture.root, 'docs')}`);
   });
