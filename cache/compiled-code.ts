@@ -26,7 +26,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { codeFingerprint, GENERATION_CODE_DIRS, hashOf, TOOL_ROOT } from '../cache/code-fingerprint.ts';
+import { codeFingerprint, GENERATION_CODE_DIRS, hashOf, TOOL_ROOT } from './code-fingerprint.ts';
 
 /** The modules that are compiled, by name: each one's entry, relative to the tool's root. */
 export const COMPILED_ENTRIES = {

@@ -31,19 +31,14 @@ export class PackCache<V> {
     return pack as PackCache<V>;
   }
 
+  /** The value under `key`, kept for the next save. */
   get(key: string): V | undefined {
-    const known = this.values.get(key);
-    if (known !== undefined) return known;
-    const bytes = this.used.get(key) ?? this.stored.get(key);
-    if (!bytes) return undefined;
-    try {
-      const value = deserialize(bytes) as V;
-      this.used.set(key, bytes);
-      this.values.set(key, value);
-      return value;
-    } catch {
-      return undefined;
+    const found = this.lookup(key);
+    if (found?.bytes) {
+      this.used.set(key, found.bytes);
+      this.values.set(key, found.value);
     }
+    return found?.value;
   }
 
   /** The keys the file held when it was read. */
@@ -53,12 +48,17 @@ export class PackCache<V> {
 
   /** The value under `key`, without keeping the entry for the next save as {@link get} does (for a look ahead). */
   peek(key: string): V | undefined {
+    return this.lookup(key)?.value;
+  }
+
+  /** The value under `key`, with its bytes when it was not deserialized in this process before. */
+  private lookup(key: string): { value: V; bytes?: Buffer } | undefined {
     const known = this.values.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) return { value: known };
     const bytes = this.used.get(key) ?? this.stored.get(key);
     if (!bytes) return undefined;
     try {
-      return deserialize(bytes) as V;
+      return { value: deserialize(bytes) as V, bytes };
     } catch {
       return undefined;
     }

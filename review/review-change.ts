@@ -1,6 +1,6 @@
 /**
- * `diff` end to end, without printing: resolve the base commit, read its inputs into a scratch folder,
- * generate both sides in memory with the working tree's code, compare.
+ * `diff` end to end, without printing: resolve the base commit, make a folder hold its inputs (kept in the cache
+ * between diffs, or a scratch folder), generate both sides in memory with the working tree's code, compare.
  */
 import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
