@@ -41,7 +41,7 @@ export function readPack<V>(file: string, fingerprint: string): Map<string, V> {
 }
 
 /** A cache folder ignores itself in git (as .pytest_cache does), whatever the repository's own .gitignore says. */
-function ignoreInGit(dir: string): void {
+export function ignoreInGit(dir: string): void {
   const marker = path.join(dir, '.gitignore');
   if (!existsSync(marker)) writeFileSync(marker, '# written by mcpfleet: the generation cache is never committed\n*\n');
 }

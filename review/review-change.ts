@@ -6,7 +6,8 @@ import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defaultCache, type CacheLocation } from '../cache/cache-location.ts';
+import { defaultCache, packPath, type CacheLocation } from '../cache/cache-location.ts';
+import { ignoreInGit } from '../cache/pack-file.ts';
 import { restoreModuleKeys, storeModuleKeys } from '../fleet/module-loader/module-key.ts';
 import type { FleetPaths } from '../fleet/paths.ts';
 import type { Problem } from '../fleet/problem.ts';
@@ -73,8 +74,16 @@ const STALE_LOCK_MS = 10 * 60 * 1000;
  * this process holds its lock; undefined when another diff holds it (this one then uses a scratch folder of its own).
  */
 function keptBaseFolder(cache: CacheLocation): { folder: string; release: () => void } | undefined {
-  const folder = path.join(cache.dir, 'diff-base');
+  // In the code version's folder: git ignores it, and it goes when that version's cache is pruned.
+  const versionDir = path.dirname(packPath(cache, 'module-keys.pack'));
+  const folder = path.join(versionDir, 'diff-base');
   const lock = `${folder}.lock`;
+  try {
+    mkdirSync(versionDir, { recursive: true });
+    ignoreInGit(versionDir);
+  } catch {
+    return undefined;
+  }
   if (!takeLock(lock)) return undefined;
   mkdirSync(folder, { recursive: true });
   return { folder, release: () => rmSync(lock, { force: true }) };
@@ -90,11 +99,6 @@ function takeLock(lock: string): boolean {
       return false;
     }
   };
-  try {
-    mkdirSync(path.dirname(lock), { recursive: true });
-  } catch {
-    return false;
-  }
   if (create()) return true;
   const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
   if (age < STALE_LOCK_MS) return false;
