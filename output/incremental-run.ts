@@ -5,11 +5,12 @@
  * assembles its files from all parts. A part that is a whole file (a customer's Kubernetes or Swarm file) is kept as
  * the hash of its content and read back from out/ while out/ still holds it. Other generators run whole.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import path from 'node:path';
 import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
+import { fileStamp, isSettled } from '../cache/file-stamp.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
@@ -98,21 +99,11 @@ const memoKey = (fingerprint: string, name: string, key: string) => `${fingerpri
 const packOf = (cache: CacheLocation, name: string) => PackCache.at<unknown>(packPath(cache, `parts-${name}.pack`), cache.fingerprint);
 
 /**
- * The stamp (size, times in ns, inode) of each out/ file found to hold its part, with that part's hash: while the
- * stamp holds, the file is not hashed again (~0.1 s for the 2,000 part files at 1,000 customers). Taken after the
- * read, so a write during the read shows as another stamp; stored only once 2 s old (the file system's timestamps
- * are coarse: a write within the same tick could keep the stamp).
+ * The stamp (`cache/file-stamp.ts`) of each out/ file found to hold its part, with that part's hash: while the stamp
+ * holds, the file is not hashed again (~0.1 s for the 2,000 part files at 1,000 customers). Taken after the read, so a
+ * write during the read shows as another stamp; stored only once settled.
  */
 const outStamps = (cache: CacheLocation) => PackCache.at<{ stamp: string; hash: string }>(packPath(cache, 'out-stamps.pack'), cache.fingerprint);
-const SETTLED_MS = 2_000;
-
-function stampOf(file: string): { stamp: string; settled: boolean } | undefined {
-  const stat = statSync(file, { throwIfNoEntry: false, bigint: true });
-  if (!stat) return undefined;
-  const settledBefore = BigInt(Date.now() - SETTLED_MS) * 1_000_000n;
-  return { stamp: `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}`, settled: stat.mtimeNs < settledBefore && stat.ctimeNs < settledBefore };
-}
-
 /** The part `ref` names, read back from `filesDir`, when the file there still has the content it was made with. */
 function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: ReturnType<typeof outStamps>): { outPath: string; part: GeneratedFile } | undefined {
   const outPath = `${asFiles.filePrefix}${ref.path}`;
@@ -123,12 +114,12 @@ function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: s
   } catch {
     return undefined;
   }
-  const stamp = stampOf(file);
+  const stamp = fileStamp(file);
   const known = stamps.get(file);
-  const current = stamp !== undefined && known?.stamp === stamp.stamp && known.hash === ref.hash;
+  const current = stamp !== undefined && known?.stamp === stamp && known.hash === ref.hash;
   if (!current) {
     if (hashOf(content) !== ref.hash) return undefined;
-    if (stamp?.settled) stamps.set(file, { stamp: stamp.stamp, hash: ref.hash });
+    if (stamp && isSettled(stamp)) stamps.set(file, { stamp, hash: ref.hash });
   }
   return { outPath, part: { path: ref.path, content } };
 }

@@ -8,6 +8,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { GENERATION_CODE_DIRS, hashOf, TOOL_ROOT } from '../../cache/code-fingerprint.ts';
 import { packPath, type CacheLocation } from '../../cache/cache-location.ts';
+import { fileStamp, isSettled, SETTLED_MS } from '../../cache/file-stamp.ts';
 import { readPack, writePack } from '../../cache/pack-file.ts';
 
 /** Static `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')` with a literal name. */
@@ -39,7 +40,7 @@ export function moduleKeys(files: readonly string[], root: string): Array<string
 export function stampedModuleKeys(files: readonly string[], root: string): StampedKey[] {
   const dependencies = new Map<string, string | undefined>();
   return files.map((file) => {
-    const stamp = stampOf(file);
+    const stamp = fileStamp(file);
     const known = stamp && recent.get(file);
     if (known && known.stamp === stamp && known.root === root) return { key: known.key, stamps: [[file, stamp]] };
     const stamps: StampedKey['stamps'] = [];
@@ -55,7 +56,7 @@ export function stampedModuleKeys(files: readonly string[], root: string): Stamp
  * change time moves on every write, even one that restores the old content) and inode are as they were.
  */
 export function stillCurrent(stamped: StampedKey): boolean {
-  return stamped.stamps.every(([file, stamp]) => stamp !== undefined && stampOf(file) === stamp);
+  return stamped.stamps.every(([file, stamp]) => stamp !== undefined && fileStamp(file) === stamp);
 }
 
 /**
@@ -63,12 +64,6 @@ export function stillCurrent(stamped: StampedKey): boolean {
  * an unchanged fleet, then to load it), and `--watch` on every save.
  */
 const recent = new Map<string, { stamp: string; root: string; key: string }>();
-/**
- * A stamp written this recently is not passed on to later processes: a file can be written again within the file
- * system's timestamp granularity without its stamp changing (git's "racily clean" entries). Within one process the
- * risk was taken already; across processes it would last.
- */
-const SETTLED_MS = 2_000;
 /** The pack the keys are stored in, in the cache's folder of the code version. */
 const KEYS_PACK = 'module-keys.pack';
 
@@ -81,23 +76,18 @@ export function restoreModuleKeys(cache: CacheLocation): void {
   for (const [file, entry] of readPack<{ stamp: string; root: string; key: string }>(packPath(cache, KEYS_PACK), cache.fingerprint)) if (!recent.has(file)) recent.set(file, entry);
 }
 
-/** Stores the keys this process knows, for {@link restoreModuleKeys}, leaving out those of files written in the last `settledMs`. */
+/**
+ * Stores the keys this process knows, for {@link restoreModuleKeys}, leaving out those of files written in the last
+ * `settledMs` ({@link SETTLED_MS}: within one process the risk of a write in the same tick was taken already; across
+ * processes it would last).
+ */
 export function storeModuleKeys(cache: CacheLocation, settledMs = SETTLED_MS): void {
-  const settledBefore = BigInt(Date.now() - settledMs) * 1_000_000n;
-  const settled = [...recent].filter(([, { stamp }]) => {
-    const [, mtimeNs, ctimeNs] = stamp.split(':');
-    return BigInt(mtimeNs!) < settledBefore && BigInt(ctimeNs!) < settledBefore;
-  });
+  const settled = [...recent].filter(([, { stamp }]) => isSettled(stamp, settledMs));
   writePack(packPath(cache, KEYS_PACK), cache.fingerprint, new Map(settled));
 }
 
 /** Files found to import a local (non-code) module: never taken from {@link recent}. */
 const importsLocalFiles = new Set<string>();
-
-function stampOf(file: string): string | undefined {
-  const stat = statSync(file, { throwIfNoEntry: false, bigint: true });
-  return stat ? `${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.ino}` : undefined;
-}
 
 /** The key of one module; see {@link moduleKeys}. */
 export function moduleKey(file: string, root: string): string | undefined {
@@ -114,14 +104,14 @@ function keyOf(
 ): string | undefined {
   const real = realpathOrSelf(file);
   if (depth > 0 && dependencies.has(real)) {
-    stamps.push([real, stampOf(real)]);
+    stamps.push([real, fileStamp(real)]);
     return dependencies.get(real);
   }
   // An import cycle back to a module being keyed: that module's content is already part of the key.
   if (inProgress.has(real)) return hashOf('cycle', path.relative(root, file));
   if (depth > MAX_DEPTH) return undefined;
   // Stamped before it is read: a write after this point shows as a changed stamp.
-  stamps.push([real, stampOf(real)]);
+  stamps.push([real, fileStamp(real)]);
   let text: string;
   try {
     text = readFileSync(real, 'utf8');
