@@ -22,7 +22,7 @@
  *   `MCPFLEET_COMPILED=off` asks for that.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
@@ -82,6 +82,9 @@ export async function compiledUrlOrCompile(module: CompiledModule): Promise<stri
     const key = compiledKey();
     const known = compiledUrl(module, key);
     if (known) return known;
+    // A tool installed read-only would otherwise spend a build on every run only to fail writing it.
+    mkdirSync(COMPILED_DIR, { recursive: true });
+    accessSync(COMPILED_DIR, constants.W_OK);
     await compileAll(key);
     return compiledUrl(module, key);
   } catch {
