@@ -104,6 +104,7 @@ const packOf = (cache: CacheLocation, name: string) => PackCache.at<unknown>(pac
  * write during the read shows as another stamp; stored only once settled.
  */
 const outStamps = (cache: CacheLocation) => PackCache.at<{ stamp: string; hash: string }>(packPath(cache, 'out-stamps.pack'), cache.fingerprint);
+
 /** The part `ref` names, read back from `filesDir`, when the file there still has the content it was made with. */
 function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: ReturnType<typeof outStamps>): { outPath: string; part: GeneratedFile } | undefined {
   const outPath = `${asFiles.filePrefix}${ref.path}`;
@@ -165,15 +166,16 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
   const pack = packOf(store.cache, name);
   const asFiles = generation.partsAreFiles;
   const stamps = outStamps(store.cache);
+  const memoOf = (key: string) => memoKey(store.cache.fingerprint, name, key);
   const partOf = (key: string): unknown => {
     const stored = pack.get(key);
     if (!asFiles || stored === undefined) return stored;
-    const known = fileParts.get(memoKey(store.cache.fingerprint, name, key));
+    const known = fileParts.get(memoOf(key));
     if (known) return known;
     const found = readFilePart(asFiles, stored as FileRef, store.filesDir, stamps);
     if (!found) return undefined;
     store.readFromOut.set(found.outPath, found.part.content);
-    fileParts.set(memoKey(store.cache.fingerprint, name, key), found.part);
+    fileParts.set(memoOf(key), found.part);
     return found.part;
   };
   const parts: unknown[] = keys.map(partOf);
@@ -192,7 +194,7 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
       if (!asFiles) return pack.set(key, madePart);
       const file = madePart as GeneratedFile;
       pack.set(key, { path: file.path, hash: hashOf(file.content) } satisfies FileRef);
-      fileParts.set(memoKey(store.cache.fingerprint, name, key), file);
+      fileParts.set(memoOf(key), file);
     });
     pack.save();
   }

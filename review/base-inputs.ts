@@ -60,8 +60,7 @@ export async function materializeBaseInputs(paths: FleetPaths, commit: string, f
       .flatMap((entry) => {
         const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
         return match ? [[match[2]!, match[1]!] as const] : [];
-      })
-      .filter(([file]) => file.startsWith(`${customersDir}/`) || file === configFile || file === `${outDir}/${PORTS_LOCK_FILE}`),
+      }),
   );
   const stale = [...blobs].filter(([file, oid]) => blobIdOf(path.join(folder, file), oid.length) !== oid).map(([file]) => file);
   const contents = stale.length === 0 ? [] : await gitObjects(paths.root, stale.map((file) => `${commit}:./${file}`));

@@ -2,7 +2,7 @@
  * The Kubernetes generator (`k8s`): out/k8s/ with one file per customer, one for the shared agent part and a
  * kustomization listing them. Pure: cdk8s synthesizes in memory, nothing touches the file system.
  */
-import { createHash } from 'node:crypto';
+import { hashOf } from '../../cache/code-fingerprint.ts';
 import type { Fleet } from '../../fleet/model.ts';
 import type { GeneratedFile, Generator } from '../generator.ts';
 import { rememberedOutput } from '../output-memo.ts';
@@ -41,7 +41,7 @@ function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[]
  */
 function monitoringFile(fleet: Fleet): string {
   const groups = ruleGroups(fleet);
-  const inputs = createHash('sha256').update(JSON.stringify([fleet.config.monitoring, fleet.agent.serviceName, groups])).digest('base64url');
+  const inputs = hashOf(JSON.stringify([fleet.config.monitoring, fleet.agent.serviceName, groups]));
   return rememberedOutput(MONITORING_FILE, inputs, () => {
     const about = [
       'Prometheus Operator (monitoring.coreos.com/v1): ServiceMonitor for the agent runtime\'s /metrics, PrometheusRule with the fleet\'s alerts.',
