@@ -33,8 +33,14 @@ export const COMPILED_ENTRIES = {
   pipeline: 'output/pipeline.ts',
   schema: 'schema/index.ts',
   secretScan: 'fleet/secret-scan.ts',
+  loaderThread: 'fleet/module-loader/worker.ts',
 } as const;
 export type CompiledModule = keyof typeof COMPILED_ENTRIES;
+/**
+ * Modules imported where tsx is not registered (the loader thread starts without it): built apart, with `import()`
+ * kept as it is, and with all their own modules inside but the plain JavaScript one they share with their entry.
+ */
+const WITHOUT_TSX: ReadonlySet<CompiledModule> = new Set(['loaderThread']);
 
 /** Where tools keep what they build from a package's code (as Babel and ESLint do). */
 export const COMPILED_DIR = path.join(TOOL_ROOT, 'node_modules', '.cache', 'mcpfleet');
@@ -107,29 +113,38 @@ export function isIntact(file: string, key: string): boolean {
 /** Compiles every module under `key` into `dir`, each into its file with its key and hash on its first line. */
 export async function compileAll(key: string, dir = COMPILED_DIR): Promise<void> {
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: Object.fromEntries(Object.entries(COMPILED_ENTRIES).map(([module, entry]) => [module, path.join(TOOL_ROOT, entry)])),
-    outdir: dir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: `node${process.versions.node.split('.')[0]}`,
-    tsconfig: path.join(TOOL_ROOT, 'tsconfig.json'),
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    minifyWhitespace: true,
-    // tsx adds a source map to every module holding `import(`, which for a file this size costs a second.
-    supported: { 'dynamic-import': false },
-    banner: { js: "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import.meta.url);" },
-    plugins: [toolSources],
-  });
-  const outside = Object.keys(result.metafile.inputs)
+  const entries = Object.entries(COMPILED_ENTRIES) as Array<[CompiledModule, string]>;
+  const build = (modules: Array<[CompiledModule, string]>, withTsx: boolean) =>
+    esbuild.build({
+      entryPoints: Object.fromEntries(modules.map(([module, entry]) => [module, path.join(TOOL_ROOT, entry)])),
+      outdir: dir,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node.split('.')[0]}`,
+      tsconfig: path.join(TOOL_ROOT, 'tsconfig.json'),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      minifyWhitespace: true,
+      // tsx adds a source map to every module holding `import(`, which for a file this size costs a second.
+      ...(withTsx && { supported: { 'dynamic-import': false } }),
+      // esbuild finds its binary from its own package; tsx registers itself.
+      external: ['esbuild', 'tsx'],
+      banner: { js: "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import.meta.url);" },
+      plugins: [toolSources(withTsx ? (file) => file.startsWith(SHARED_DIR) : (file) => file.startsWith(SHARED_DIR) && file.endsWith('.mjs'))],
+    });
+  const results = await Promise.all([
+    build(entries.filter(([module]) => !WITHOUT_TSX.has(module)), true),
+    build(entries.filter(([module]) => WITHOUT_TSX.has(module)), false),
+  ]);
+  const outside = results
+    .flatMap((result) => Object.keys(result.metafile.inputs))
     .map((input) => path.resolve(input))
     .filter((input) => !isPackageFile(input) && !KEYED_DIRS.some((dir) => input.startsWith(dir)));
   if (outside.length > 0) throw new Error(`not in a folder the code fingerprint covers: ${outside.join(', ')}`);
   mkdirSync(dir, { recursive: true });
-  for (const output of result.outputFiles) {
+  for (const output of results.flatMap((result) => result.outputFiles)) {
     const file = compiledFile(path.basename(output.path, '.js') as CompiledModule, key, dir);
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, `// mcpfleet-compiled ${key} ${sha256(output.text)}\n${output.text}`);
@@ -139,15 +154,15 @@ export async function compileAll(key: string, dir = COMPILED_DIR): Promise<void>
 }
 
 /**
- * The tool's own modules: those the CLIs share stay outside (imported by their file URL); every other one has its
- * source file's `import.meta.url`.
+ * The tool's own modules: those the CLIs share (`isShared`) stay outside (imported by their file URL); every other one
+ * has its source file's `import.meta.url`.
  */
-const toolSources: Plugin = {
+const toolSources = (isShared: (file: string) => boolean): Plugin => ({
   name: 'mcpfleet-tool-sources',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
       const file = path.resolve(args.resolveDir, args.path);
-      return file.startsWith(SHARED_DIR) ? { path: pathToFileURL(file).href, external: true } : undefined;
+      return isShared(file) ? { path: pathToFileURL(file).href, external: true } : undefined;
     });
     build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
       if (isPackageFile(args.path)) return undefined;
@@ -155,7 +170,7 @@ const toolSources: Plugin = {
       return { contents: source, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
     });
   },
-};
+});
 
 const isPackageFile = (file: string) => file.split(path.sep).includes('node_modules');
 

@@ -11,7 +11,8 @@
 import { Worker } from 'node:worker_threads';
 import { fromTransferable } from '../exported-value.ts';
 import type { SecretFinding } from '../secret-finding.ts';
-import type { LoaderJob, LoaderMessage } from './worker.ts';
+import { compiledCodeEnabled, compiledKey, compiledUrl } from '../../cache/compiled-code.ts';
+import type { LoaderJob, LoaderMessage, LoaderThreadData } from './worker.ts';
 
 /** Default time a module may take to load. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 5_000;
@@ -111,11 +112,24 @@ export function discardPrestartedLoader(): void {
 }
 
 function newWorker(job: LoaderJob | undefined, maxHeapMb: number): Worker {
-  const worker = new Worker(WORKER_ENTRY, { ...(job && { workerData: job }), resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: true, stderr: true });
+  const workerData: LoaderThreadData = { ...(job && { job }), ...compiledModules() };
+  const worker = new Worker(WORKER_ENTRY, { workerData, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: true, stderr: true });
   // What a module prints is not ours to show (and may hold anything); drain it so the thread never blocks on it.
   worker.stdout.resume();
   worker.stderr.resume();
   return worker;
+}
+
+/** The compiled modules a loader thread uses, each when intact (cache/compiled-code.ts). */
+function compiledModules(): Omit<LoaderThreadData, 'job'> {
+  try {
+    if (!compiledCodeEnabled()) return {};
+    const key = compiledKey();
+    const [compiledThread, compiledSchema, compiledScan] = (['loaderThread', 'schema', 'secretScan'] as const).map((module) => compiledUrl(module, key));
+    return { ...(compiledThread && { compiledThread }), ...(compiledSchema && { compiledSchema }), ...(compiledScan && { compiledScan }) };
+  } catch {
+    return {};
+  }
 }
 
 /**

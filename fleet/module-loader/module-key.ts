@@ -14,7 +14,7 @@ import { readPack, writePack } from '../../cache/pack-file.ts';
 /** Static `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')` with a literal name. */
 const STATIC_SPECIFIERS = [/\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*[,)]/g];
 /** An import or require whose name is computed: what it loads cannot be read from the text. */
-const COMPUTED_IMPORT = /\b(?:import|require)\s*\(\s*(?!['"][^'"]*['"]\s*[,)])/;
+export const COMPUTED_IMPORT = /\b(?:import|require)\s*\(\s*(?!['"][^'"]*['"]\s*[,)])/;
 /** How deep local imports are followed before the module counts as unknowable. */
 const MAX_DEPTH = 16;
 
@@ -140,14 +140,15 @@ function keyOf(
   return key;
 }
 
-function specifiersOf(text: string): string[] {
+/** The specifiers a module's text imports statically (see {@link STATIC_SPECIFIERS}), sorted. */
+export function specifiersOf(text: string): string[] {
   const found = new Set<string>();
   for (const pattern of STATIC_SPECIFIERS) for (const match of text.matchAll(pattern)) found.add(match[1]!);
   return [...found].sort();
 }
 
 /** The file a relative import names, as tsx resolves it (extensionless, `.js` for `.ts`, a folder's index). */
-function resolveLocal(fromDir: string, specifier: string): string | undefined {
+export function resolveLocal(fromDir: string, specifier: string): string | undefined {
   const memoKey = `${fromDir}\0${specifier}`;
   if (!resolutions.has(memoKey)) resolutions.set(memoKey, resolveUncached(fromDir, specifier));
   return resolutions.get(memoKey);
@@ -164,7 +165,8 @@ function resolveUncached(fromDir: string, specifier: string): string | undefined
 /** Real paths by path: a thousand customer files import the same few modules. */
 const realpaths = new Map<string, string>();
 
-function realpathOrSelf(file: string): string {
+/** The real path of `file` (memoized), or `file` itself when it has none. */
+export function realpathOrSelf(file: string): string {
   let real = realpaths.get(file);
   if (real === undefined) {
     try {

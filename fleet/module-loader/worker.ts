@@ -7,11 +7,12 @@
  * imports while the main thread is busy with its own start-up, and waits for the job as a message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRequire, register } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { compiledCodeEnabled, compiledKey, compiledUrl } from '../../cache/compiled-code.ts';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { toTransferable } from '../exported-value.ts';
 import type { SecretFinding } from '../secret-finding.ts';
+import { importBundled, type BundledModule } from './bundled-import.ts';
+import { redirectAfterTypeScript, useTypeScript } from './typescript-hooks.mjs';
 
 /** What the main thread asks for. */
 export interface LoaderJob {
@@ -37,6 +38,17 @@ export type LoaderMessage =
   | { kind: 'secrets'; findings: SecretFinding[] }
   | { kind: 'done' };
 
+/** What a loader thread is started with: its job when it has one, and its compiled code when the CLI found it intact. */
+export interface LoaderThreadData {
+  job?: LoaderJob;
+  /** URLs of modules compiled (cache/compiled-code.ts), each when intact: this one (the thread then starts without tsx), */
+  compiledThread?: string;
+  /** the schema every customer file imports, */
+  compiledSchema?: string;
+  /** and the secret scan. */
+  compiledScan?: string;
+}
+
 const SCHEMA_URL = new URL('../../schema/index.ts', import.meta.url).href;
 const post = (message: LoaderMessage) => parentPort!.postMessage(message);
 
@@ -46,14 +58,29 @@ const requireCache = createRequire(import.meta.url).cache;
 /** Files this thread has imported, in an earlier job or this one. */
 const imported = new Set<string>();
 
-async function load(file: string, index: number, job: LoaderJob): Promise<void> {
+/**
+ * What tsx makes of every `import()` in code it transforms (this module, compiled, is not): a CommonJS module (a `.ts`
+ * file outside an ES module package) whose exports are marked `__esModule` stands for the module itself.
+ */
+function likeTsx(module: Record<string, unknown>): Record<string, unknown> {
+  const exports = module.default;
+  return exports && typeof exports === 'object' && '__esModule' in exports ? (exports as Record<string, unknown>) : module;
+}
+
+/** Imports `file` through tsx (registered for the first such file), or evaluates it from the bundle when `bundled`. */
+async function load(file: string, index: number, job: LoaderJob, bundled?: BundledModule): Promise<void> {
   let message: LoaderMessage;
   try {
-    const again = job.load !== undefined && imported.has(file);
-    imported.add(file);
-    // A file outside an ES module package loads as CommonJS, whose cache is by file name, not URL.
-    if (again) delete requireCache[file];
-    const module = (await import(`${pathToFileURL(file).href}${again ? `?mcpfleet-load=${job.load}` : ''}`)) as Record<string, unknown>;
+    let module: Record<string, unknown>;
+    if (bundled) module = await bundled();
+    else {
+      await typeScriptReady();
+      const again = job.load !== undefined && imported.has(file);
+      imported.add(file);
+      // A file outside an ES module package loads as CommonJS, whose cache is by file name, not URL.
+      if (again) delete requireCache[file];
+      module = likeTsx((await import(`${pathToFileURL(file).href}${again ? `?mcpfleet-load=${job.load}` : ''}`)) as Record<string, unknown>);
+    }
     const hasDefault = 'default' in module && module.default !== undefined;
     if (hasDefault) exported.push({ index, value: module.default });
     message = { kind: 'loaded', index, hasDefault, value: hasDefault ? toTransferable(module.default) : undefined };
@@ -76,8 +103,13 @@ async function run(job: LoaderJob): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } else {
-    // All at once: each import is a round trip to the TypeScript loader, and in sequence they add up (~5 ms a file).
-    await Promise.all(job.files.map((file, index) => load(file, index, job)));
+    // Bundled where they can be (bundled-import.ts); the rest all at once: each import is a round trip to the TypeScript
+    // loader, and in sequence they add up (~5 ms a file).
+    const bundled = compiledSchema ? await importBundled(job.files, { source: fileURLToPath(SCHEMA_URL), compiledUrl: compiledSchema }).catch(() => new Map<number, BundledModule>()) : new Map<number, BundledModule>();
+    const throughTypeScript = Promise.all(job.files.map((file, index) => (bundled.has(index) ? undefined : load(file, index, job))));
+    // One after the other, so each file's result is sent as soon as it is there, before a later file can hang the thread.
+    for (const [index, evaluate] of bundled) await load(job.files[index]!, index, job, evaluate);
+    await throughTypeScript;
   }
   const { findSecrets } = await secretScan;
   post({ kind: 'secrets', findings: await findSecrets(exported) });
@@ -86,22 +118,33 @@ async function run(job: LoaderJob): Promise<void> {
 }
 
 // Compiled into one module each when the CLI has done so (cache/compiled-code.ts): the schema every customer file
-// imports (a resolve hook hands the compiled file for the schema's URL) and the secret scan, which then load in a
-// fraction of the time tsx takes over their many modules and packages.
-const codeKey = compiledCodeEnabled() ? compiledKey() : undefined;
-const compiledSchema = codeKey && compiledUrl('schema', codeKey);
-if (compiledSchema) register(new URL('./redirect-hook.mjs', import.meta.url), { data: { [SCHEMA_URL]: compiledSchema } });
+// imports (bundled files import it by its URL; for tsx, a resolve hook hands the compiled file for the schema's URL)
+// and the secret scan, which then load in a fraction of the time tsx takes over their many modules and packages.
+const { job: given, compiledSchema, compiledScan } = (workerData ?? {}) as LoaderThreadData;
+
+let typeScript: Promise<void> | undefined;
+/** tsx, and the schema's redirect after it, registered for the first file this thread imports through tsx. */
+const typeScriptReady = () =>
+  (typeScript ??= useTypeScript().then(() => redirectAfterTypeScript(compiledSchema ? { [SCHEMA_URL]: compiledSchema } : {})));
+
+/** A module from its sources, through tsx (by URL: compiled, this module does not take the sources in). */
+const fromSources = <T>(url: string) => typeScriptReady().then(() => import(url) as Promise<T>);
 
 // The scan's module (secretlint, ~0.4 s to import) loads while the modules do; the job awaits it only at its end.
-const compiledScan = codeKey && compiledUrl('secretScan', codeKey);
-const secretScan: Promise<typeof import('../secret-scan.ts')> = compiledScan
-  ? import(compiledScan).catch(() => import('../secret-scan.ts'))
-  : import('../secret-scan.ts');
+const SECRET_SCAN_URL = new URL('../secret-scan.ts', import.meta.url).href;
+type SecretScan = typeof import('../secret-scan.ts');
+const secretScan: Promise<SecretScan> = compiledScan ? import(compiledScan).catch(() => fromSources<SecretScan>(SECRET_SCAN_URL)) : fromSources<SecretScan>(SECRET_SCAN_URL);
 
-/** Every customer file imports the schema; a failure is the job's to report (it fails again there), so it is ignored. */
-const warmUp = () => import(SCHEMA_URL).catch(() => undefined);
+/**
+ * Every customer file imports the schema, and bundles are built by esbuild (whose service starts on first use); a
+ * failure is the job's to report (it fails again there), so it is ignored.
+ */
+const warmUp = () =>
+  Promise.all([
+    (compiledSchema ? import(compiledSchema) : fromSources(SCHEMA_URL)).catch(() => undefined),
+    compiledSchema ? import('esbuild').then((esbuild) => esbuild.transform('')).catch(() => undefined) : undefined,
+  ]);
 
-const given = workerData as LoaderJob | undefined;
 // A thread started ahead of its job gets it as a message; a thread kept for more jobs gets each of them so (one at a
 // time: the next is sent after this one's `done`).
 parentPort!.on('message', (job: LoaderJob) => void run(job));

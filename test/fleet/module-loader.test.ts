@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiledUrlOrCompile } from '../../cache/compiled-code.ts';
 import { loadModules } from '../../fleet/module-loader/load-modules.ts';
 
+const SCHEMA = new URL('../../schema/index.ts', import.meta.url).pathname;
 const dir = mkdtempSync(path.join(tmpdir(), 'mcpfleet-loader-'));
 writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +73,39 @@ describe('loadModules: no module can stop the run', () => {
     );
     expect(hog).toMatchObject({ ok: false, reason: { kind: 'exit' } });
     expect(good).toEqual({ ok: true, hasDefault: true, value: 1, secrets: [] });
+  });
+
+  it('the compiled thread (files bundled where they can be, tsx for the rest) gives what the sources through tsx give', async () => {
+    // Compiled, the thread starts without tsx and bundles the files it can (bundled-import.ts).
+    expect(await compiledUrlOrCompile('loaderThread')).toBeDefined();
+    const importSchema = `import { defineCustomer } from ${JSON.stringify(SCHEMA)};\n`;
+    const files = [
+      moduleFile('customer.ts', `${importSchema}export default defineCustomer({ name: 'Acme', host: 'acme.example', mcpServers: [{ type: 'alertmanager', url: 'http://am:9093' }] });`),
+      moduleFile('invalid-customer.ts', `${importSchema}export default defineCustomer({ name: 42 } as never);`),
+      moduleFile('throws-here.ts', "throw new Error('thrown at import');"),
+      moduleFile('settles.ts', 'export default await Promise.resolve({ late: true });'),
+      moduleFile('only-named.ts', 'export const named = 1;'),
+      moduleFile('broken-syntax.ts', 'export default {,};'),
+      moduleFile('reads-meta.ts', 'export default { file: import.meta.url.endsWith("reads-meta.ts") };'),
+      moduleFile('uses-helper.ts', "import { shared } from './helper-module.ts';\nexport default shared;"),
+      moduleFile('helper-module.ts', 'export const shared = { from: "helper" };'),
+      moduleFile('leaks.ts', "export default { description: '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' };"),
+      // Where it ran: a bundled file's stack is in the bundle's data: module. The only outcome that may differ.
+      moduleFile('where.ts', "export default { bundled: new Error().stack!.includes('data:text/javascript') };"),
+    ];
+    const compiled = await loadModules(files);
+    const before = process.env.MCPFLEET_COMPILED;
+    process.env.MCPFLEET_COMPILED = 'off';
+    try {
+      const fromSources = await loadModules(files);
+      expect(compiled.slice(0, -1)).toEqual(fromSources.slice(0, -1));
+      expect([compiled.at(-1), fromSources.at(-1)]).toMatchObject([{ value: { bundled: true } }, { value: { bundled: false } }]);
+    } finally {
+      if (before === undefined) delete process.env.MCPFLEET_COMPILED;
+      else process.env.MCPFLEET_COMPILED = before;
+    }
+    expect(compiled[0]).toMatchObject({ ok: true, value: { name: 'Acme' } });
+    expect(compiled[2]).toEqual({ ok: false, reason: { kind: 'error', message: 'thrown at import' } });
+    expect(compiled[9]).toMatchObject({ ok: true, secrets: [{ path: 'description' }] });
   });
 });

@@ -1,0 +1,25 @@
+// tsx's loader for the loader thread, registered once however many ask: by worker-entry.mjs before it imports the
+// thread's sources, or by the compiled thread (which needs no tsx to start) for the first file it imports through tsx.
+// Plain JavaScript, outside the compiled bundle: both must share this module's one state.
+import { register } from 'node:module';
+
+let registered = false;
+let redirected = false;
+
+/** Registers tsx for this thread's imports from now on (once). */
+export async function useTypeScript() {
+  if (registered) return;
+  registered = true;
+  const api = await import('tsx/esm/api');
+  api.register();
+}
+
+/**
+ * Resolves each URL in `redirects` to the file it maps to (redirect-hook.mjs), once, after tsx: the hook then sees
+ * what tsx resolved.
+ */
+export function redirectAfterTypeScript(redirects) {
+  if (redirected || Object.keys(redirects).length === 0) return;
+  redirected = true;
+  register(new URL('./redirect-hook.mjs', import.meta.url), { data: redirects });
+}
