@@ -32,7 +32,7 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let persist: NodeJS.Timeout | undefined;
-  const { PackCache, generateOutputs, planOutput, applyPlan } = await loadPipeline();
+  const { PackCache, generateOutputs, planOutput, applyPlan, hasProof } = await loadPipeline();
   PackCache.deferWrites();
 
   const runOnce = async (): Promise<void> => {
@@ -45,7 +45,11 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
     }
     const plan = await planOutput(paths.outDir, result.outputs, written, result.generatorNames);
     await applyPlan(paths.outDir, plan);
-    for (const file of plan.produced) written.set(file.path, file.content);
+    // A file proven in out/ is not read for this (file-in-out.ts): the next plan checks its stamp instead.
+    for (const file of plan.produced) {
+      if (hasProof(file)) written.delete(file.path);
+      else written.set(file.path, file.content);
+    }
     for (const file of plan.removals) written.delete(file.path);
     const changed = [...plan.writes.map((f) => f.path), ...plan.removals.map((f) => `${f.path} (removed)`)];
     const listed = changed.length <= 4 ? changed.join(', ') : `${changed.slice(0, 4).join(', ')} and ${changed.length - 4} more`;

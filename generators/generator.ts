@@ -10,6 +10,14 @@ export interface GeneratedFile {
   content: string;
 }
 
+/**
+ * `file` under another path, its content as lazy as it was (output/file-in-out.ts: a file out/ already holds is read
+ * only when asked for; a spread would read it).
+ */
+export function movedTo(file: GeneratedFile, newPath: string): GeneratedFile {
+  return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(file), path: { value: newPath, enumerable: true, writable: true, configurable: true } }) as GeneratedFile;
+}
+
 export interface Generator {
   /** Short id used by `pnpm generate --only`. */
   name: string;

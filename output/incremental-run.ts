@@ -15,6 +15,7 @@ import { PackCache } from '../cache/pack-cache.ts';
 import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 import { withOutputMemo } from '../generators/output-memo.ts';
+import { fileInOut, withProof } from './file-in-out.ts';
 
 /** How much of a run came from the cache. */
 export interface IncrementalStats {
@@ -105,24 +106,29 @@ const packOf = (cache: CacheLocation, name: string) => PackCache.at<unknown>(pac
  */
 const outStamps = (cache: CacheLocation) => PackCache.at<{ stamp: string; hash: string }>(packPath(cache, 'out-stamps.pack'), cache.fingerprint);
 
-/** The part `ref` names, read back from `filesDir`, when the file there still has the content it was made with. */
-function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: ReturnType<typeof outStamps>): { outPath: string; part: GeneratedFile } | undefined {
+/**
+ * The part `ref` names, from `filesDir` when the file there still has the content it was made with: unread while the
+ * file keeps the stamp it had when its hash was last found to match (file-in-out.ts), read and hashed otherwise.
+ * `content` is set when the file was read.
+ */
+function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: ReturnType<typeof outStamps>): { outPath: string; part: GeneratedFile; content?: string } | undefined {
   const outPath = `${asFiles.filePrefix}${ref.path}`;
-  const file = path.join(filesDir, outPath);
+  const file = path.resolve(filesDir, outPath);
+  const known = stamps.get(file);
+  const stamp = fileStamp(file);
+  if (stamp !== undefined && known?.stamp === stamp && known.hash === ref.hash) return { outPath, part: fileInOut(ref.path, { file, stamp, hash: ref.hash }) };
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  const stamp = fileStamp(file);
-  const known = stamps.get(file);
-  const current = stamp !== undefined && known?.stamp === stamp && known.hash === ref.hash;
-  if (!current) {
-    if (hashOf(content) !== ref.hash) return undefined;
-    if (stamp && isSettled(stamp)) stamps.set(file, { stamp, hash: ref.hash });
-  }
-  return { outPath, part: { path: ref.path, content } };
+  if (hashOf(content) !== ref.hash) return undefined;
+  // Stamped after the read: a write during it shows as another stamp next time.
+  const after = fileStamp(file);
+  if (after && isSettled(after)) stamps.set(file, { stamp: after, hash: ref.hash });
+  const part = { path: ref.path, content };
+  return { outPath, part: after === stamp && after !== undefined ? withProof(part, { file, stamp: after, hash: ref.hash }) : part, content };
 }
 
 /** Files read back per batch of {@link prefetchFileParts}, between which the loader thread's answer is taken in. */
@@ -156,7 +162,7 @@ export async function prefetchFileParts(generators: Generator[], cache: CacheLoc
       const found = ref && readFilePart(asFiles, ref, filesDir, stamps);
       if (!found) continue;
       fileParts.set(memo, found.part);
-      read.set(found.outPath, found.part.content);
+      if (found.content !== undefined) read.set(found.outPath, found.content);
     }
   }
   return read;
@@ -174,7 +180,7 @@ async function filesFromParts(name: string, generation: IncrementalGeneration, f
     if (known) return known;
     const found = readFilePart(asFiles, stored as FileRef, store.filesDir, stamps);
     if (!found) return undefined;
-    store.readFromOut.set(found.outPath, found.part.content);
+    if (found.content !== undefined) store.readFromOut.set(found.outPath, found.content);
     fileParts.set(memoOf(key), found.part);
     return found.part;
   };

@@ -8,6 +8,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compare } from '../fleet/compare.ts';
 import { GENERATED_MARKER, type GeneratedFile } from '../generators/generator.ts';
+import { stillInOut } from './file-in-out.ts';
 
 export const MANIFEST_FILE = 'generated-files.json';
 
@@ -49,6 +50,11 @@ export async function planOutput(
   const plan: OutputPlan = { writes: [], unchanged: [], produced: files, removals: [] };
   for (const file of files) {
     assertInside(outDir, file.path);
+    // A file out/ is proven to hold already (file-in-out.ts) is neither read nor compared.
+    if (stillInOut(file, outDir)) {
+      plan.unchanged.push(file.path);
+      continue;
+    }
     const before = known?.get(file.path) ?? (await readIfExists(path.join(outDir, file.path)));
     if (before === file.content) plan.unchanged.push(file.path);
     else plan.writes.push({ ...file, before });

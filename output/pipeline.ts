@@ -7,5 +7,6 @@ export { PackCache } from '../cache/pack-cache.ts';
 export { loadFleet } from '../fleet/load.ts';
 export { allServers } from '../fleet/model.ts';
 export { generators } from '../generators/index.ts';
+export { hasProof } from './file-in-out.ts';
 export { generateOutputs } from './generate-run.ts';
 export { applyPlan, isClean, planOutput } from './output-plan.ts';

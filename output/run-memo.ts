@@ -12,6 +12,8 @@ import { hashOf } from '../cache/code-fingerprint.ts';
 import { readPack, writePack } from '../cache/pack-file.ts';
 import { moduleKeys, restoreModuleKeys, storeModuleKeys } from '../fleet/module-loader/module-key.ts';
 import { PORTS_LOCK_FILE, type FleetPaths } from '../fleet/paths.ts';
+import type { GeneratedFile } from '../generators/generator.ts';
+import { contentHash } from './file-in-out.ts';
 
 const MEMO_FILE = 'last-run.pack';
 const MODULE_FILE = /\.(ts|mts)$/;
@@ -78,8 +80,8 @@ export function rememberedRun(paths: FleetPaths, cache: CacheLocation, inputs: s
 }
 
 /** Remembers a run whose inputs were `inputs` and which left `files` (path relative to out/, content) in out/. */
-export function rememberRun(cache: CacheLocation, inputs: string, files: Array<{ path: string; content: string }>, summary: RunSummary): void {
-  const memo: Remembered = { inputs, files: files.map((file) => [file.path, hashOf(file.content)]), summary };
+export function rememberRun(cache: CacheLocation, inputs: string, files: GeneratedFile[], summary: RunSummary): void {
+  const memo: Remembered = { inputs, files: files.map((file) => [file.path, contentHash(file)]), summary };
   writePack(packPath(cache, MEMO_FILE), cache.fingerprint, new Map([['run', memo]]));
   storeModuleKeys(cache);
 }

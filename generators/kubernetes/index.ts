@@ -4,7 +4,7 @@
  */
 import { hashOf } from '../../cache/code-fingerprint.ts';
 import type { Fleet } from '../../fleet/model.ts';
-import type { GeneratedFile, Generator } from '../generator.ts';
+import { movedTo, type GeneratedFile, type Generator } from '../generator.ts';
 import { rememberedOutput } from '../output-memo.ts';
 import { agentManifests } from './agent-chart.ts';
 import { customerManifestFile } from './customer-file.ts';
@@ -31,7 +31,7 @@ function assemble(fleet: Fleet, customerFiles: GeneratedFile[]): GeneratedFile[]
   };
   const monitoring: GeneratedFile[] = fleet.config.monitoring.prometheusOperator ? [{ path: MONITORING_FILE, content: monitoringFile(fleet) }] : [];
   const files = [agent, ...monitoring, ...customerFiles];
-  return [{ path: KUSTOMIZATION_FILE, content: kustomization(files.map((f) => f.path)) }, ...files].map((f) => ({ ...f, path: `${K8S_DIR}/${f.path}` }));
+  return [{ path: KUSTOMIZATION_FILE, content: kustomization(files.map((f) => f.path)) }, ...files].map((f) => movedTo(f, `${K8S_DIR}/${f.path}`));
 }
 
 /**

@@ -226,7 +226,7 @@ describe('incremental generation with a damaged or shared cache', () => {
   }, 120_000);
 
   it('a part file whose stamp was stored is taken without hashing while the stamp holds, and made again once edited by hand', async () => {
-    const { model, repo, cache, pipeline, generate, generators, allParts } = await generatedRepo();
+    const { model, repo, cache, pipeline, generate, generators, generatorsIn, allParts } = await generatedRepo();
     const reference = await fromScratch(pipeline, model.files(), repo.portsLock(), generators);
     // Stamps are stored only once 2 s old (the file system's timestamps are coarse): the clock goes ahead instead.
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -245,6 +245,18 @@ describe('incremental generation with a damaged or shared cache', () => {
     const trusted = await generate(await newProcess());
     expect(trusted.ok && trusted.stats).toEqual({ reused: allParts, made: 0 });
     expect(firstDifference(repo.outTree(), reference.out)).toBeUndefined();
+    // Unread and proven by their stamps (output/file-in-out.ts), the part files stay as they are: the plan leaves them.
+    expect(trusted.ok && trusted.plan!.unchanged.filter((file) => file.startsWith('k8s/customers/'))).toHaveLength(model.customerCount);
+
+    // A proof holds only while the stamp does: a hand edit between generating and planning is not taken for the part.
+    const generating = await newProcess();
+    const run = await generating.generateOutputs(repo.paths, { cache, generators: generatorsIn(generating) });
+    expect(run.ok).toBe(true);
+    const [first] = [...repo.outTree().keys()].filter((file) => file.startsWith('k8s/customers/'));
+    const before = readFileSync(path.join(repo.paths.outDir, first!), 'utf8');
+    repo.write(`out/${first}`, before.replace(/[a-z]/, 'Z'));
+    await expect(generating.planOutput(repo.paths.outDir, run.ok ? run.outputs : new Map(), run.ok ? run.readFromOut : undefined)).rejects.toThrow(/was written while mcpfleet was generating/);
+    repo.write(`out/${first}`, before);
     // Each customer's Kubernetes file, edited to the same length: only the stamp's times and the content tell the edit.
     const edited = [...repo.outTree().keys()].filter((file) => file.startsWith('k8s/customers/'));
     expect(edited).toHaveLength(model.customerCount);
