@@ -1,12 +1,14 @@
 /**
- * Modules of the tool compiled into one ES module each, once per version of the code: the generation pipeline the
- * CLIs import (`output/pipeline.ts`), and on the loader thread the schema every customer file imports and the secret
- * scan. Whoever finds no intact compiled file imports the sources, as before.
+ * Modules of the tool compiled into one file each, once per version of the code: the generation pipeline the CLIs
+ * run (`output/pipeline.ts`, CommonJS, run with V8's code cache: code-cache.ts), and for the loader thread its own
+ * code, the schema every customer file imports and the secret scan. Whoever finds no intact compiled file imports the
+ * sources, as before.
  *
  * Why: through tsx, each TypeScript module and package file is resolved, read and transformed on its own; at 1,000
  * customers the pipeline's ~90 own modules and ~60 package files were ~1 s of every `generate`, `diff` and `validate`
  * that had work to do (more than the work itself for a one-customer change), and the loader thread's start-up was
- * ~0.5 s more. Compiled, the pipeline imports in ~0.2 s. Figures: docs/incremental-generation.md.
+ * ~0.5 s more. Compiled, the pipeline runs in ~0.1 s, and the loader thread starts without tsx. Figures:
+ * docs/incremental-generation.md.
  *
  * What keeps it exact:
  * - **The key** is the code fingerprint (`code-fingerprint.ts`: the sources of every folder these modules are made of,
@@ -36,16 +38,28 @@ export const COMPILED_ENTRIES = {
   loaderThread: 'fleet/module-loader/worker.ts',
 } as const;
 export type CompiledModule = keyof typeof COMPILED_ENTRIES;
+
 /**
- * Modules imported where tsx is not registered (the loader thread starts without it): built apart, with `import()`
- * kept as it is, and with all their own modules inside but the plain JavaScript one they share with their entry.
+ * How the modules are built, in groups that differ:
+ * - the pipeline is CommonJS, which a CLI runs with V8's code cache (code-cache.ts): Node 20 has none for ES modules;
+ * - the schema and the secret scan are ES modules that may be imported where tsx is registered, which adds a source
+ *   map to every module holding `import(` (for a file this size, a second): their `import()` become `require()`;
+ * - the loader thread's code is imported where tsx is not (the thread starts without it): `import()` stays, and all
+ *   its own modules are inside but the plain JavaScript one it shares with its entry.
+ * The CLIs' shared modules (`fleet/module-loader/`) stay outside the first two: the thread a CLI starts must be the one
+ * the pipeline uses.
  */
-const WITHOUT_TSX: ReadonlySet<CompiledModule> = new Set(['loaderThread']);
+const BUILDS: Array<{ modules: CompiledModule[]; format: 'cjs' | 'esm'; dynamicImport: boolean; isShared: (file: string) => boolean }> = [
+  { modules: ['pipeline'], format: 'cjs', dynamicImport: false, isShared: (file) => file.startsWith(SHARED_DIR) },
+  { modules: ['schema', 'secretScan'], format: 'esm', dynamicImport: false, isShared: (file) => file.startsWith(SHARED_DIR) },
+  { modules: ['loaderThread'], format: 'esm', dynamicImport: true, isShared: (file) => file.startsWith(SHARED_DIR) && file.endsWith('.mjs') },
+];
+const FORMAT_OF = new Map(BUILDS.flatMap((build) => build.modules.map((module) => [module, build.format] as const)));
 
 /** Where tools keep what they build from a package's code (as Babel and ESLint do). */
 export const COMPILED_DIR = path.join(TOOL_ROOT, 'node_modules', '.cache', 'mcpfleet');
 /** Bumped when the way the bundle is built changes. */
-const BUNDLE_FORMAT = 'mcpfleet-compiled-1';
+const BUNDLE_FORMAT = 'mcpfleet-compiled-2';
 /** Code versions whose files are kept (switching branches back and forth does not compile every time). */
 const KEPT_VERSIONS = 3;
 /** A version whose files were written this recently is not pruned. */
@@ -71,7 +85,7 @@ export function compiledKey(): string {
 
 /** The file `module` is compiled into under `key` (the version comes first: a version's files are pruned together). */
 export function compiledFile(module: CompiledModule, key = compiledKey(), dir = COMPILED_DIR): string {
-  return path.join(dir, `${key.slice(0, 32)}-${module}.mjs`);
+  return path.join(dir, `${key.slice(0, 32)}-${module}.${FORMAT_OF.get(module) === 'cjs' ? 'cjs' : 'mjs'}`);
 }
 
 /** The URL of `module`'s intact compiled file, or undefined (none yet, or compiled code is off). Never compiles. */
@@ -81,63 +95,79 @@ export function compiledUrl(module: CompiledModule, key = compiledKey()): string
   return isIntact(file, key) ? pathToFileURL(file).href : undefined;
 }
 
-/** The URL of `module`'s compiled file, compiling every module first when it is not intact; undefined when that fails. */
-export async function compiledUrlOrCompile(module: CompiledModule): Promise<string | undefined> {
+/** A compiled file as read and checked: its path, whole text and the SHA-256 of its body (the header names it). */
+export interface CompiledText {
+  file: string;
+  text: string;
+  sha256: string;
+}
+
+/** `module`'s compiled file, compiling every module first when it is not intact; undefined when that fails. */
+export async function compiledOrCompile(module: CompiledModule): Promise<CompiledText | undefined> {
   if (!compiledCodeEnabled()) return undefined;
   try {
     const key = compiledKey();
-    const known = compiledUrl(module, key);
+    const file = compiledFile(module, key);
+    const known = readIntact(file, key);
     if (known) return known;
     // A tool installed read-only would otherwise spend a build on every run only to fail writing it.
     mkdirSync(COMPILED_DIR, { recursive: true });
     accessSync(COMPILED_DIR, constants.W_OK);
     await compileAll(key);
-    return compiledUrl(module, key);
+    return readIntact(file, key);
   } catch {
     return undefined;
   }
 }
 
+/** The URL of `module`'s compiled file, compiling every module first when it is not intact; undefined when that fails. */
+export async function compiledUrlOrCompile(module: CompiledModule): Promise<string | undefined> {
+  const compiled = await compiledOrCompile(module);
+  return compiled && pathToFileURL(compiled.file).href;
+}
+
 /** True when `file` is a whole bundle made under `key`. */
-export function isIntact(file: string, key: string): boolean {
+export const isIntact = (file: string, key: string): boolean => readIntact(file, key) !== undefined;
+
+/** `file` when it is a whole bundle made under `key`, else undefined. */
+export function readIntact(file: string, key: string): CompiledText | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
   const header = HEADER.exec(text);
-  return header?.[1] === key && header[2] === sha256(text.slice(header[0].length));
+  if (header?.[1] !== key) return undefined;
+  const body = sha256(text.slice(header[0].length));
+  return header[2] === body ? { file, text, sha256: body } : undefined;
 }
 
 /** Compiles every module under `key` into `dir`, each into its file with its key and hash on its first line. */
 export async function compileAll(key: string, dir = COMPILED_DIR): Promise<void> {
   const esbuild = await import('esbuild');
-  const entries = Object.entries(COMPILED_ENTRIES) as Array<[CompiledModule, string]>;
-  const build = (modules: Array<[CompiledModule, string]>, withTsx: boolean) =>
-    esbuild.build({
-      entryPoints: Object.fromEntries(modules.map(([module, entry]) => [module, path.join(TOOL_ROOT, entry)])),
-      outdir: dir,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: `node${process.versions.node.split('.')[0]}`,
-      tsconfig: path.join(TOOL_ROOT, 'tsconfig.json'),
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      minifyWhitespace: true,
-      // tsx adds a source map to every module holding `import(`, which for a file this size costs a second.
-      ...(withTsx && { supported: { 'dynamic-import': false } }),
-      // esbuild finds its binary from its own package; tsx registers itself.
-      external: ['esbuild', 'tsx'],
-      banner: { js: "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import.meta.url);" },
-      plugins: [toolSources(withTsx ? (file) => file.startsWith(SHARED_DIR) : (file) => file.startsWith(SHARED_DIR) && file.endsWith('.mjs'))],
-    });
-  const results = await Promise.all([
-    build(entries.filter(([module]) => !WITHOUT_TSX.has(module)), true),
-    build(entries.filter(([module]) => WITHOUT_TSX.has(module)), false),
-  ]);
+  const results = await Promise.all(
+    BUILDS.map(({ modules, format, dynamicImport, isShared }) =>
+      esbuild.build({
+        entryPoints: Object.fromEntries(modules.map((module) => [module, path.join(TOOL_ROOT, COMPILED_ENTRIES[module])])),
+        outdir: dir,
+        bundle: true,
+        platform: 'node',
+        format,
+        target: `node${process.versions.node.split('.')[0]}`,
+        tsconfig: path.join(TOOL_ROOT, 'tsconfig.json'),
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        minifyWhitespace: true,
+        ...(!dynamicImport && { supported: { 'dynamic-import': false } }),
+        // esbuild finds its binary from its own package; tsx registers itself.
+        external: ['esbuild', 'tsx'],
+        ...(format === 'esm' && { banner: { js: "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import.meta.url);" } }),
+        plugins: [toolSources(isShared)],
+      }),
+    ),
+  );
   const outside = results
     .flatMap((result) => Object.keys(result.metafile.inputs))
     .map((input) => path.resolve(input))
@@ -182,7 +212,7 @@ function pruneVersions(key: string, dir: string): void {
   const current = key.slice(0, 32);
   const versions = new Map<string, number>();
   for (const name of readdirSync(dir)) {
-    const version = /^([0-9a-f]{32})-\w+\.mjs$/.exec(name)?.[1];
+    const version = /^([0-9a-f]{32})-/.exec(name)?.[1];
     if (version && version !== current) versions.set(version, Math.max(versions.get(version) ?? 0, statSafe(path.join(dir, name))));
   }
   const recently = Date.now() - RECENT_MS;

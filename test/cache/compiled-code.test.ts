@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashOf } from '../../cache/code-fingerprint.ts';
-import { COMPILED_ENTRIES, compileAll, compiledFile, compiledUrl, isIntact, type CompiledModule } from '../../cache/compiled-code.ts';
+import { requiredFileUrls, runWithCodeCache } from '../../cache/code-cache.ts';
+import { COMPILED_ENTRIES, compileAll, compiledFile, compiledUrl, isIntact, readIntact, type CompiledModule } from '../../cache/compiled-code.ts';
 import { defaultPaths } from '../../fleet/paths.ts';
 import type { Pipeline } from '../../output/load-pipeline.ts';
 
@@ -34,7 +35,9 @@ describe('compiled code (cache/compiled-code.ts)', () => {
   });
 
   it('the compiled pipeline generates exactly what its sources generate, file for file', async () => {
-    const compiled = (await import(pathToFileURL(compiledFile('pipeline', key, dir)).href)) as Pipeline;
+    const text = readIntact(compiledFile('pipeline', key, dir), key)!;
+    const shared = new Map(await Promise.all(requiredFileUrls(text).map(async (url) => [url, await import(url)] as const)));
+    const compiled = runWithCodeCache(text, shared).exports as unknown as Pipeline;
     const sources = await import('../../output/pipeline.ts');
     expect(compiled.generateOutputs).not.toBe(sources.generateOutputs);
     const [fromCompiled, fromSources] = [await generated(compiled), await generated(sources)];
