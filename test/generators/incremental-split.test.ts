@@ -29,8 +29,8 @@ function fleetOfSources(customers: CustomerSource[], config: unknown) {
 }
 
 describe('generators split by customer', () => {
-  test('the built-in compose, Kubernetes, Swarm and monitoring generators are split', () => {
-    expect(split.map((g) => g.name).sort()).toEqual(['compose', 'k8s', 'monitoring', 'swarm']);
+  test('the built-in compose, env template, Kubernetes, Swarm and monitoring generators are split', () => {
+    expect(split.map((g) => g.name).sort()).toEqual(['compose', 'env', 'k8s', 'monitoring', 'swarm']);
   });
 
   test.prop([fleetArbitrary, configArbitrary], { numRuns: 40 })('assembling parts made one customer at a time equals generating the whole fleet', async (customers, config) => {
