@@ -6,6 +6,12 @@ import type { IncomingMessage } from 'node:http';
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A body declared too large, yet no larger than this, is read and dropped before the connection is reused, instead of
+ * closing it: a client still sending its body when the connection closes sees a reset (EPIPE) instead of the 413.
+ * Anything larger is answered and the connection closed, so nobody uploads gigabytes only to be refused.
+ */
+const DRAINED_BODY_BYTES = 16 * 1024 * 1024;
 
 /** A request problem that maps to a 4xx response. */
 export class HttpError extends Error {
@@ -33,7 +39,7 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   if (declared !== undefined && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
     req.resume();
     if (!/^\d+$/.test(declared)) throw new HttpError(400, 'bad_request', 'invalid Content-Length header', true);
-    throw new HttpError(413, 'body_too_large', `request body is ${declared} bytes; the limit is ${limit} bytes (1 MiB)`, true);
+    throw new HttpError(413, 'body_too_large', `request body is ${declared} bytes; the limit is ${limit} bytes (1 MiB)`, Number(declared) > DRAINED_BODY_BYTES);
   }
   const chunks: Buffer[] = [];
   let size = 0;
