@@ -11,6 +11,7 @@ import { hashOf } from '../cache/code-fingerprint.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import type { Customer } from '../schema/customer.ts';
 import { buildFleet, type CustomerSource, type FleetResult, type ValidatedCustomers } from './build-fleet.ts';
+import { attachInputKeys, inputKeys } from './input-keys.ts';
 import { loadModules, type ModuleOutcome } from './module-loader/load-modules.ts';
 import { importLive, listsPlugins } from './module-loader/import-live.ts';
 import { loadModulesCached } from './module-loader/module-cache.ts';
@@ -72,7 +73,8 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
   }
   const modules = [...files.map(({ file }) => file), ...(existsSync(paths.configFile) ? [paths.configFile] : [])];
   const loadOptions = { timeoutMs: options.loadTimeoutMs, prestartNext: options.prestartNextLoader ?? false, keepThread: options.keepLoaderThread ?? false };
-  const loaded = options.cache ? (await loadModulesCached(modules, paths.root, options.cache, loadOptions)).outcomes : await loadModules(modules, { ...loadOptions, keepThread: false });
+  const cached = options.cache ? await loadModulesCached(modules, paths.root, options.cache, loadOptions) : undefined;
+  const loaded = cached ? cached.outcomes : await loadModules(modules, { ...loadOptions, keepThread: false });
   files.forEach(({ id, file }, i) => {
     const exported = exportedValue(loaded[i]!, relative(file), 'export default defineCustomer({ … })', paths.root);
     if ('problem' in exported) problems.push(exported.problem);
@@ -112,6 +114,10 @@ export async function loadFleet(paths: FleetPaths, options: LoadFleetOptions = {
     ...(options.generatorNames && { generatorNames: options.generatorNames }),
   });
   validated?.save();
+  if (result.ok && cached) {
+    const configKey = configOutcome ? cached.keys[files.length] : null;
+    attachInputKeys(result.fleet, inputKeys(files.map(({ id }, i) => ({ id, moduleKey: cached.keys[i] })), configKey));
+  }
   const invalid = result.ok ? [] : result.problems;
   // A field the schema already refused (a secret-looking variable name, say) is reported once.
   const refused = new Set(invalid.map((p) => `${p.file}\0${p.path}`));

@@ -1,9 +1,10 @@
 /**
  * Running the generators with a cache of customer parts: a generator that splits its output by customer
- * (`Generator.incremental`) makes parts only for customers whose part is not cached under the same key — the
- * customer's derived model and the fleet-wide settings, in a pack made under the same code fingerprint — and
- * assembles its files from all parts. A part that is a whole file (a customer's Kubernetes or Swarm file) is kept as
- * the hash of its content and read back from out/ while out/ still holds it. Other generators run whole.
+ * (`Generator.incremental`) makes parts only for customers whose part is not cached under the same key — what the
+ * customer's derived model is made of (fleet/input-keys.ts) and the fleet-wide settings, in a pack made under the same
+ * code fingerprint — and assembles its files from all parts. A part that is a whole file (a customer's Kubernetes or
+ * Swarm file) is kept as the hash of its content and taken from out/ while out/ still holds it (file-in-out.ts).
+ * Other generators run whole.
  */
 import { readFileSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
 import { fileStamp, isSettled } from '../cache/file-stamp.ts';
 import { PackCache } from '../cache/pack-cache.ts';
+import { inputKeyOf } from '../fleet/input-keys.ts';
 import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 import { withOutputMemo } from '../generators/output-memo.ts';
@@ -56,9 +58,10 @@ async function runWithParts(
   const pending = new Map(whole.flatMap((g) => (g.generateInParallel ? [[g.name, g.generateInParallel(fleet)] as const] : [])));
   for (const promise of pending.values()) promise.catch(() => {});
   const split = new Map<string, Promise<GeneratedFile[]>>();
-  // A customer's part is keyed by its derived model and the fleet-wide settings; the pack is the generator's own.
+  // A customer's part is keyed by its inputs (fleet/input-keys.ts) or else its derived model, and the fleet-wide
+  // settings; the pack is the generator's own.
   const settings = hashOf(JSON.stringify({ config: fleet.config, agent: fleet.agent }));
-  const keys = selected.some((g) => g.incremental) ? fleet.customers.map((customer) => partKey(settings, customer)) : [];
+  const keys = selected.some((g) => g.incremental) ? fleet.customers.map((customer) => partKey(settings, customer, fleet)) : [];
   for (const g of selected) if (g.incremental) split.set(g.name, filesFromParts(g.name, g.incremental, fleet, keys, store, stats));
   for (const promise of split.values()) promise.catch(() => {});
   const synchronous = new Map(whole.filter((g) => !pending.has(g.name)).map((g) => [g.name, g.generate(fleet)]));
@@ -67,10 +70,16 @@ async function runWithParts(
   return { outputs, stats, readFromOut: store.readFromOut };
 }
 
-/** Part keys by derived customer: `generate --watch` derives an unchanged customer to the same object again (build-fleet.ts). */
+/**
+ * Part keys by derived customer, for a customer without an input key: `generate --watch` derives an unchanged customer
+ * to the same object again (build-fleet.ts).
+ */
 const partKeys = new WeakMap<FleetCustomer, { settings: string; key: string }>();
 
-function partKey(settings: string, customer: FleetCustomer): string {
+function partKey(settings: string, customer: FleetCustomer, fleet: Fleet): string {
+  const inputs = inputKeyOf(fleet, customer.id);
+  // What the derived customer is made of (fleet/input-keys.ts): its inputs, id, file and ports, and the settings.
+  if (inputs) return hashOf(settings, inputs, customer.id, customer.file, JSON.stringify(customer.servers.map((server) => fleet.ports[server.key] ?? null)));
   const known = partKeys.get(customer);
   if (known?.settings === settings) return known.key;
   const key = hashOf(settings, JSON.stringify(customer));

@@ -15,8 +15,16 @@ import { stampedModuleKeys, stillCurrent } from './module-key.ts';
 
 type LoadedOutcome = Extract<ModuleOutcome, { ok: true }>;
 
-/** What `loadModules` returns for `files`, importing only those the cache does not hold. */
-export async function loadModulesCached(files: readonly string[], root: string, cache: CacheLocation, options: LoadOptions = {}): Promise<{ outcomes: ModuleOutcome[]; loaded: number }> {
+/**
+ * What `loadModules` returns for `files`, importing only those the cache does not hold; with each module's key when its
+ * outcome is known to be that key's (taken from the cache, or imported from files not written since they were keyed).
+ */
+export async function loadModulesCached(
+  files: readonly string[],
+  root: string,
+  cache: CacheLocation,
+  options: LoadOptions = {},
+): Promise<{ outcomes: ModuleOutcome[]; loaded: number; keys: Array<string | undefined> }> {
   const pack = PackCache.at<LoadedOutcome>(packPath(cache, 'modules.pack'), cache.fingerprint);
   const stamped = stampedModuleKeys(files, root);
   const keys = stamped.map((entry) => entry.key);
@@ -24,8 +32,9 @@ export async function loadModulesCached(files: readonly string[], root: string, 
   const missing = files.flatMap((file, index) => (outcomes[index] ? [] : [{ file, index }]));
   if (missing.length === 0) {
     discardPrestartedLoader();
-    return { outcomes: outcomes as ModuleOutcome[], loaded: 0 };
+    return { outcomes: outcomes as ModuleOutcome[], loaded: 0, keys };
   }
+  const trusted = [...keys];
   const loaded = await loadModules(
     missing.map(({ file }) => file),
     // A module importing local files (or importing by computed names: no key) cannot be imported again on the same
@@ -38,10 +47,12 @@ export async function loadModulesCached(files: readonly string[], root: string, 
     const key = keys[index];
     // A stand-in (for a function, a class instance, …) would not come back as itself: such a module is not kept. Nor is
     // one whose file (or a file it imports) was written since it was keyed: what was imported may not be what was keyed.
-    if (key !== undefined && outcome.ok && isPlainData(outcome.value) && stillCurrent(stamped[index]!)) pack.set(key, outcome);
+    const current = stillCurrent(stamped[index]!);
+    if (!current) trusted[index] = undefined;
+    if (key !== undefined && outcome.ok && isPlainData(outcome.value) && current) pack.set(key, outcome);
   });
   pack.save();
-  return { outcomes: outcomes as ModuleOutcome[], loaded: missing.length };
+  return { outcomes: outcomes as ModuleOutcome[], loaded: missing.length, keys: trusted };
 }
 
 /** True when `value` is made of what structured serialization brings back unchanged: plain objects, arrays and primitives. */
