@@ -58,8 +58,11 @@ export function stillInOut(file: GeneratedFile, outDir: string): InOut | undefin
   return fileStamp(proof.file) === proof.stamp ? proof : undefined;
 }
 
+/** The proof `file` carries (good or not any more): its content may not have been read. */
+export const proofOf = (file: GeneratedFile): InOut | undefined => (file as FileWithProof)[IN_OUT];
+
 /** True when `file` carries a proof (good or not any more): its content may not have been read. */
-export const hasProof = (file: GeneratedFile): boolean => (file as FileWithProof)[IN_OUT] !== undefined;
+export const hasProof = (file: GeneratedFile): boolean => proofOf(file) !== undefined;
 
 /** The hash of `file`'s content, from its proof when it has one (without reading it). */
 export function contentHash(file: GeneratedFile): string {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compare } from '../fleet/compare.ts';
-import { GENERATED_MARKER, type GeneratedFile } from '../generators/generator.ts';
+import { GENERATED_MARKER, movedTo, type GeneratedFile } from '../generators/generator.ts';
 import { stillInOut } from './file-in-out.ts';
 
 export const MANIFEST_FILE = 'generated-files.json';
@@ -56,8 +56,10 @@ export async function planOutput(
       continue;
     }
     const before = known?.get(file.path) ?? (await readIfExists(path.join(outDir, file.path)));
-    if (before === file.content) plan.unchanged.push(file.path);
-    else plan.writes.push({ ...file, before });
+    // A file out/ does not hold is written without its content being asked for here (a part file is read only when
+    // written or compared: file-in-out.ts).
+    if (before !== null && before === file.content) plan.unchanged.push(file.path);
+    else plan.writes.push(Object.assign(movedTo(file, file.path), { before }));
   }
   const produced = new Set(files.map((f) => f.path));
   for (const [name, paths] of Object.entries(previous)) {

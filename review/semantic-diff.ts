@@ -6,7 +6,7 @@
 import { compare } from '../fleet/compare.ts';
 import type { FleetCustomer, FleetServer } from '../fleet/model.ts';
 import { deepEqual, diffFields, type FieldChange } from './field-diff.ts';
-import { MANIFEST_OUTPUT, type GeneratedFleet } from './generate-in-memory.ts';
+import { MANIFEST_OUTPUT, sameContent, type GeneratedFleet } from './generate-in-memory.ts';
 import { withoutCommonEntries } from './common-entries.ts';
 import { Owners, outputObjects, type OutputObject } from './output-objects.ts';
 import type { CustomerToolChanges } from './tool-lock-diff.ts';
@@ -94,9 +94,9 @@ export function diffFleets(base: GeneratedFleet, head: GeneratedFleet): FleetDif
 
   const files: FileChange[] = [];
   for (const path of [...new Set([...base.files.keys(), ...head.files.keys()])]) {
-    const before = base.files.get(path) ?? null;
-    const after = head.files.get(path) ?? null;
-    if (before === after) continue;
+    const [beforeFile, afterFile] = [base.files.get(path), head.files.get(path)];
+    if (sameContent(beforeFile, afterFile)) continue;
+    const [before, after] = [beforeFile?.content ?? null, afterFile?.content ?? null];
     const output = head.outputOf.get(path) ?? base.outputOf.get(path) ?? MANIFEST_OUTPUT;
     files.push({ path, output, change: before === null ? 'added' : after === null ? 'removed' : 'changed', before, after });
   }
