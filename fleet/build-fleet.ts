@@ -40,8 +40,8 @@ export interface FleetInput {
 
 /** A store of customer values that passed validation, and what validation made of them. */
 export interface ValidatedCustomers {
-  get(exported: unknown): Customer | undefined;
-  set(exported: unknown, customer: Customer): void;
+  get(source: CustomerSource): Customer | undefined;
+  set(source: CustomerSource, customer: Customer): void;
 }
 
 export type FleetResult = { ok: true; fleet: Fleet } | { ok: false; problems: Problem[] };
@@ -127,11 +127,11 @@ function parseCustomer(customerSchema: CustomerSchema, source: CustomerSource, s
   const exported = source.exported;
   const known = typeof exported === 'object' && exported !== null ? validated.get(exported) : undefined;
   if (known) return known;
-  const stored = store?.get(exported);
+  const stored = store?.get(source);
   const parsed = stored ? ({ success: true, data: stored } as ReturnType<CustomerSchema['safeParse']>) : safeParse(customerSchema, exported, source.file);
   if ('problem' in parsed) return parsed;
   if (typeof exported === 'object' && exported !== null) validated.set(exported, parsed);
-  if (parsed.success && !stored) store?.set(exported, parsed.data);
+  if (parsed.success && !stored) store?.set(source, parsed.data);
   return parsed;
 }
 
