@@ -5,13 +5,22 @@
  * each entry once; a value handed out must be treated as read-only.
  */
 import { deserialize, serialize } from 'node:v8';
-import { readPack, writePack } from './pack-file.ts';
+import { readPackWithChecksum, writePack } from './pack-file.ts';
+
+/** A delta is written while it holds at most this share of the pack's entries (and the pack would drop few): */
+const DELTA_SHARE = 1 / 8;
+/** or at most this many entries, for small packs. */
+const DELTA_MIN = 16;
+/** A pack whose unused entries would be more than this share of it is written whole, which drops them. */
+const DROPPED_SHARE = 1 / 4;
 
 const open = new Map<string, PackCache<unknown>>();
 let deferred = false;
 
 export class PackCache<V> {
-  private readonly stored: Map<string, Buffer>;
+  private stored: Map<string, Buffer>;
+  /** The checksum of the pack file read or last written (for a delta to name), and the keys whose bytes are not its own. */
+  private base: { checksum?: string; fromDelta: Set<string> };
   private readonly used = new Map<string, Buffer>();
   private readonly values = new Map<string, V>();
   private dirty = false;
@@ -20,7 +29,9 @@ export class PackCache<V> {
     private readonly file: string,
     private readonly fingerprint: string,
   ) {
-    this.stored = readPack<Buffer>(file, fingerprint);
+    const read = readPackWithChecksum<Buffer>(file, fingerprint);
+    this.stored = read.entries;
+    this.base = { ...(read.checksum !== undefined && { checksum: read.checksum }), fromDelta: read.fromDelta };
   }
 
   /** The pack at `file` under `fingerprint`, shared by every caller in this process. */
@@ -75,9 +86,28 @@ export class PackCache<V> {
     if (!deferred) this.flush();
   }
 
+  /**
+   * Writes the used entries: as a delta to the pack read when few of them differ from it and it would drop few (the
+   * delta holds every entry that is not the pack's own, so it replaces any delta before it); whole otherwise.
+   */
   private flush(): void {
     if (!this.dirty) return;
-    writePack(this.file, this.fingerprint, this.used);
+    const { checksum, fromDelta } = this.base;
+    // Entries a delta held stay in the next one (an entry never goes back to an older value of its key).
+    const delta = new Map([...fromDelta].map((key) => [key, this.stored.get(key)!] as const));
+    for (const [key, bytes] of this.used) if (fromDelta.has(key) || this.stored.get(key) !== bytes) delta.set(key, bytes);
+    const inPack = this.stored.size - fromDelta.size;
+    const dropped = [...this.stored.keys()].filter((key) => !fromDelta.has(key) && !this.used.has(key)).length;
+    if (checksum !== undefined && delta.size <= Math.max(DELTA_MIN, inPack * DELTA_SHARE) && dropped <= inPack * DROPPED_SHARE) {
+      writePack(this.file, this.fingerprint, delta, checksum);
+      for (const [key, bytes] of delta) this.stored.set(key, bytes);
+      this.base = { checksum, fromDelta: new Set(delta.keys()) };
+    } else {
+      const written = writePack(this.file, this.fingerprint, this.used);
+      // What this process holds is now the pack: a later flush (`--watch`) adds its delta to that.
+      this.stored = new Map(this.used);
+      this.base = { ...(written !== undefined && { checksum: written }), fromDelta: new Set() };
+    }
     this.dirty = false;
   }
 

@@ -16,27 +16,56 @@ interface PackHeader {
   fingerprint: string;
   length: number;
   checksum: string;
+  /** In a delta: the checksum of the pack it adds to. */
+  base?: string;
 }
 
-/** The entries of the pack at `file`, or none when it is absent, damaged or made under another fingerprint. */
+/**
+ * A pack's delta: the entries a run changed or added, beside the pack (`parts-k8s.pack` → `parts-k8s.delta.pack`), for
+ * the pack whose checksum it names. Rewriting a whole pack for a one-customer change cost ~80 ms a run at 1,000
+ * customers (five packs of 1,000 entries each); a delta is a few entries. Stale (another pack since), damaged or absent,
+ * it reads as nothing.
+ */
+export const deltaFile = (file: string) => file.replace(/\.pack$/, '.delta.pack');
+
+/** The entries of the pack at `file` with its delta's, or none when it is absent, damaged or made under another fingerprint. */
 export function readPack<V>(file: string, fingerprint: string): Map<string, V> {
+  return readPackWithChecksum<V>(file, fingerprint).entries;
+}
+
+/** {@link readPack}, with the checksum of the pack itself (undefined when there is none that can be trusted). */
+export function readPackWithChecksum<V>(file: string, fingerprint: string): { entries: Map<string, V>; checksum?: string; fromDelta: Set<string> } {
+  const pack = readPackFile<V>(file, fingerprint);
+  if (!pack || pack.header.base !== undefined) return { entries: new Map(), fromDelta: new Set() };
+  const delta = readPackFile<V>(deltaFile(file), fingerprint);
+  const fromDelta = new Set<string>();
+  if (delta?.header.base === pack.header.checksum) {
+    for (const [key, value] of delta.entries) {
+      pack.entries.set(key, value);
+      fromDelta.add(key);
+    }
+  }
+  return { entries: pack.entries, checksum: pack.header.checksum, fromDelta };
+}
+
+function readPackFile<V>(file: string, fingerprint: string): { entries: Map<string, V>; header: PackHeader } | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch {
-    return new Map();
+    return undefined;
   }
   try {
-    if (bytes.subarray(0, MAGIC.length).toString() !== MAGIC) return new Map();
+    if (bytes.subarray(0, MAGIC.length).toString() !== MAGIC) return undefined;
     const headerEnd = bytes.indexOf(0x0a, MAGIC.length);
-    if (headerEnd < 0) return new Map();
+    if (headerEnd < 0) return undefined;
     const header = JSON.parse(bytes.subarray(MAGIC.length, headerEnd).toString()) as PackHeader;
     const payload = bytes.subarray(headerEnd + 1);
-    if (header.fingerprint !== fingerprint || payload.length !== header.length || hashOf(payload) !== header.checksum) return new Map();
+    if (header.fingerprint !== fingerprint || payload.length !== header.length || hashOf(payload) !== header.checksum) return undefined;
     const entries = deserialize(payload) as unknown;
-    return Array.isArray(entries) ? new Map(entries as Array<[string, V]>) : new Map();
+    return Array.isArray(entries) ? { entries: new Map(entries as Array<[string, V]>), header } : undefined;
   } catch {
-    return new Map();
+    return undefined;
   }
 }
 
@@ -46,19 +75,29 @@ export function ignoreInGit(dir: string): void {
   if (!existsSync(marker)) writeFileSync(marker, '# written by mcpfleet: the generation cache is never committed\n*\n');
 }
 
-/** Writes `entries` as the pack at `file` (creating its folder); a failure to write leaves the old file and is not fatal. */
-export function writePack<V>(file: string, fingerprint: string, entries: Map<string, V>): boolean {
+/**
+ * Writes `entries` as the pack at `file` (creating its folder), or as its delta when `base` (the checksum of the pack
+ * the delta adds to) is given; a whole pack leaves no delta. Returns the checksum of what it wrote; a failure to write
+ * leaves the old file and is not fatal (undefined).
+ */
+export function writePack<V>(file: string, fingerprint: string, entries: Map<string, V>, base?: string): string | undefined {
+  const written = writePackFile(base === undefined ? file : deltaFile(file), fingerprint, entries, base);
+  if (written !== undefined && base === undefined) rmSync(deltaFile(file), { force: true });
+  return written;
+}
+
+function writePackFile<V>(file: string, fingerprint: string, entries: Map<string, V>, base: string | undefined): string | undefined {
   const payload = serialize([...entries]);
-  const header: PackHeader = { fingerprint, length: payload.length, checksum: hashOf(payload) };
+  const header: PackHeader = { fingerprint, length: payload.length, checksum: hashOf(payload), ...(base !== undefined && { base }) };
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     ignoreInGit(path.dirname(file));
     writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`), payload]));
     renameSync(temp, file);
-    return true;
+    return header.checksum;
   } catch {
     rmSync(temp, { force: true });
-    return false;
+    return undefined;
   }
 }
