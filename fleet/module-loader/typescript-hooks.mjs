@@ -3,15 +3,15 @@
 // Plain JavaScript, outside the compiled bundle: both must share this module's one state.
 import { register } from 'node:module';
 
-let registered = false;
+let registering;
 let redirected = false;
 
-/** Registers tsx for this thread's imports from now on (once). */
-export async function useTypeScript() {
-  if (registered) return;
-  registered = true;
-  const api = await import('tsx/esm/api');
-  api.register();
+/** Registers tsx for this thread's imports from now on (once; every caller waits for the same registration). */
+export function useTypeScript() {
+  registering ??= import('tsx/esm/api').then((api) => {
+    api.register();
+  });
+  return registering;
 }
 
 /**
