@@ -93,11 +93,13 @@ describe('pnpm generate, incremental', () => {
     }
   });
 
-  it('--watch loads every save of a file afresh on its kept loader thread, and a customer whose local import changed with it', async () => {
-    // helped.ts imports ../shared/host.ts: it is never imported again on a thread that imported it (its import would
-    // be the old one), while plain customer files are, under a URL of their own per save. This repo has no
-    // package.json, so its files load as CommonJS (cached by file name), the other way a re-import could go stale.
+  // helped.ts imports ../shared/host.ts: it is never imported again on a thread that imported it (its import would be
+  // the old one), while plain customer files are, under a URL of their own per save. Without a package.json the files
+  // load as CommonJS through tsx (cached by file name, the other way a re-import could go stale); in an ES module
+  // package the plain ones are bundled afresh on every save (bundled-import.ts) and helped.ts goes through tsx.
+  it.each(['CommonJS', 'ES module'])('--watch loads every save of a file afresh on its kept loader thread, and a customer whose local import changed with it (%s)', async (kind) => {
     repo = new FleetRepo().addCustomer('vattenfall-de', vattenfall).addCustomer('segurcaixa', segurcaixa);
+    if (kind === 'ES module') writeFileSync(path.join(repo.root, 'package.json'), '{ "type": "module" }\n');
     const shared = path.join(repo.root, 'shared');
     mkdirSync(shared);
     writeFileSync(path.join(shared, 'host.ts'), "export const host = 'maas-7001.mon.sabio.cloud';\n");
