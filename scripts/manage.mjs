@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import Table from 'cli-table3';
 import YAML from 'yaml';
 import { $, argv, chalk, fs, path, ProcessOutput, sleep } from 'zx';
-import { assertEngineReachable, composeInfo, containerLogTail, projectContainers } from './lib/docker.mjs';
+import { assertEngineReachable, composeInfo, containerLogTail, projectContainers, removeLeftoverNetworks } from './lib/docker.mjs';
 import { missingCredentials, variablesSetIn } from './lib/env-file.mjs';
 import { credentialOwner, gatewayTokens, readFleetServices, selectServices } from './lib/fleet-files.mjs';
 import { buildLocalImages, composeOverrideFile, localDirFor, localImageTags, MANIFEST, standInFor, swarmOverrideFile, writeOverride } from './lib/local-images.mjs';
@@ -169,8 +169,10 @@ async function main(opts = options) {
       return options.wait ? waitHealthy(selection, since) : 0;
     }
     case 'down':
-      if (selection.everything && options.agent) await run(['down', '--remove-orphans', '--volumes']);
-      else await run(['rm', '--stop', '--force', '-v', ...selection.servers.map((s) => s.service)]);
+      if (selection.everything && options.agent) {
+        await run(['down', '--remove-orphans', '--volumes']);
+        await removeLeftoverNetworks(options.project);
+      } else await run(['rm', '--stop', '--force', '-v', ...selection.servers.map((s) => s.service)]);
       return 0;
     case 'restart':
       await run(['restart', ...names]);

@@ -92,6 +92,17 @@ export async function projectContainers(project) {
   );
 }
 
+/**
+ * Removes the networks compose made for `project` that are left after `down`: those of customers no longer in the
+ * compose file (compose removes only the networks its file declares). Each holds one of the engine's address pools, and
+ * once they are used up no network can be created. Returns how many it removed.
+ */
+export async function removeLeftoverNetworks(project) {
+  const ids = (await $({ quiet: true })`docker network ls -q --filter label=com.docker.compose.project=${project}`).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await $({ quiet: true })`docker network rm ${ids}`;
+  return ids.length;
+}
+
 /** The last lines a container printed (stdout and stderr), for a failure report. */
 export async function containerLogTail(id, lines = 5) {
   const result = await $({ quiet: true, nothrow: true })`docker logs --tail ${String(lines)} ${id}`;

@@ -166,6 +166,14 @@ describe('manage drift on compose with local images', () => {
     expect(sh('docker', ['ps', '-aq', '--filter', `label=mcpfleet.customer=${beta}`, '--filter', `label=com.docker.compose.project=${project}`]).trim()).toBe('');
   }, 120_000);
 
+  it('manage down removes every network of the project, the removed customer\'s too (compose leaves those it no longer declares)', async () => {
+    const networks = () => sh('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).trim();
+    expect(networks()).not.toBe('');
+    const down = await manage(['down']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(networks()).toBe('');
+  }, 120_000);
+
   it('no output of any command carried a credential value', () => {
     const all = outputs.join('\n');
     expect(all).not.toContain(planted.user);
