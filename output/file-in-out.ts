@@ -28,6 +28,12 @@ export interface InOut {
 
 type FileWithProof = GeneratedFile & { [IN_OUT]?: InOut };
 
+/** The proof `file` carries (good or not any more): its content may not have been read. */
+export const proofOf = (file: GeneratedFile): InOut | undefined => (file as FileWithProof)[IN_OUT];
+
+/** True when `file` carries a proof (good or not any more): its content may not have been read. */
+export const hasProof = (file: GeneratedFile): boolean => proofOf(file) !== undefined;
+
 /** A file (path relative to out/) whose content is `proof.file`'s, read when first asked for and checked against the hash. */
 export function fileInOut(relativePath: string, proof: InOut): GeneratedFile {
   let content: string | undefined;
@@ -46,25 +52,19 @@ export function fileInOut(relativePath: string, proof: InOut): GeneratedFile {
   return file;
 }
 
-/** `file` with a proof that `outFile` holds its content (already in memory) while it keeps `stamp`. */
+/** `file` (its content already in memory) with `proof` that out/ holds that content. */
 export function withProof(file: GeneratedFile, proof: InOut): GeneratedFile {
   return Object.assign(file, { [IN_OUT]: proof });
 }
 
 /** The proof `file` carries, when it is still good for `outDir`: the file there is the one proven and keeps its stamp. */
 export function stillInOut(file: GeneratedFile, outDir: string): InOut | undefined {
-  const proof = (file as FileWithProof)[IN_OUT];
+  const proof = proofOf(file);
   if (!proof || proof.file !== path.resolve(outDir, file.path)) return undefined;
   return fileStamp(proof.file) === proof.stamp ? proof : undefined;
 }
 
-/** The proof `file` carries (good or not any more): its content may not have been read. */
-export const proofOf = (file: GeneratedFile): InOut | undefined => (file as FileWithProof)[IN_OUT];
-
-/** True when `file` carries a proof (good or not any more): its content may not have been read. */
-export const hasProof = (file: GeneratedFile): boolean => proofOf(file) !== undefined;
-
 /** The hash of `file`'s content, from its proof when it has one (without reading it). */
 export function contentHash(file: GeneratedFile): string {
-  return (file as FileWithProof)[IN_OUT]?.hash ?? hashOf(file.content);
+  return proofOf(file)?.hash ?? hashOf(file.content);
 }
