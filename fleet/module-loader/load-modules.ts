@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { fromTransferable } from '../exported-value.ts';
 import type { SecretFinding } from '../secret-finding.ts';
+import { threadExecArgv } from './thread-exec-argv.ts';
 import { compiledCodeEnabled, compiledKey, compiledUrl } from '../../cache/compiled-code.ts';
 import type { LoaderJob, LoaderMessage, LoaderThreadData } from './worker.ts';
 
@@ -113,7 +114,7 @@ export function discardPrestartedLoader(): void {
 
 function newWorker(job: LoaderJob | undefined, maxHeapMb: number): Worker {
   const workerData: LoaderThreadData = { ...(job && { job }), ...compiledModules() };
-  const worker = new Worker(WORKER_ENTRY, { workerData, resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: true, stderr: true });
+  const worker = new Worker(WORKER_ENTRY, { workerData, execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: maxHeapMb }, stdout: true, stderr: true });
   // What a module prints is not ours to show (and may hold anything); drain it so the thread never blocks on it.
   worker.stdout.resume();
   worker.stderr.resume();

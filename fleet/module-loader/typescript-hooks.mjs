@@ -6,10 +6,16 @@ import { register } from 'node:module';
 let registering;
 let redirected = false;
 
-/** Registers tsx for this thread's imports from now on (once; every caller waits for the same registration). */
+/**
+ * Registers tsx for this thread's imports from now on (once; every caller waits for the same registration): its ESM
+ * hooks, and its require() hook, which a `.ts` file outside a `"type": "module"` package loads through (Node treats
+ * it as CommonJS). This is what the tsx CLI's preloads register, which our threads do not start with
+ * (thread-exec-argv.ts).
+ */
 export function useTypeScript() {
-  registering ??= import('tsx/esm/api').then((api) => {
-    api.register();
+  registering ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
   });
   return registering;
 }

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Fleet } from '../../fleet/model.ts';
+import { threadExecArgv } from '../../fleet/module-loader/thread-exec-argv.ts';
 import type { GeneratedFile } from '../generator.ts';
 import { customerManifestFile } from './customer-file.ts';
 import { synthesizeClaimedChunks, type SynthesisJob } from './synthesis-chunks.ts';
@@ -58,7 +59,7 @@ export async function customerFilesInParallel(fleet: Fleet, options: ParallelOpt
 }
 
 function startWorker(job: SynthesisJob, onChunk: (chunk: number, files: GeneratedFile[]) => void): { worker: Worker; done: Promise<void> } {
-  const worker = new Worker(WORKER_ENTRY, { workerData: job });
+  const worker = new Worker(WORKER_ENTRY, { workerData: job, execArgv: threadExecArgv() });
   const done = new Promise<void>((resolve, reject) => {
     worker.on('message', (message: SynthesisMessage) => {
       if (message.kind === 'chunk') onChunk(message.chunk, message.files);
