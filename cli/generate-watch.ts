@@ -43,7 +43,7 @@ export async function watchFleet(paths: FleetPaths, options: WatchOptions): Prom
       console.error(`${pc.dim(at)} ${pc.red(formatProblems(result.problems))}\n${pc.dim('out/ left as it was; fix the file and save again')}`);
       return;
     }
-    const plan = await planOutput(paths.outDir, result.outputs, written, result.generatorNames);
+    const plan = await planOutput(paths.outDir, result.outputs, { known: written, generatorNames: result.generatorNames });
     await applyPlan(paths.outDir, plan);
     // A file proven in out/ is not read for this (file-in-out.ts): the next plan checks its stamp instead.
     for (const file of plan.produced) {

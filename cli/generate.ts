@@ -69,13 +69,19 @@ async function generateOnce(): Promise<number> {
     return 0;
   }
 
-  const { generateOutputs, applyPlan, isClean, planOutput, allServers } = await loadPipeline();
+  const { generateOutputs, applyPlan, isClean, planOutput, outStamps, allServers } = await loadPipeline();
   const result = await generateOutputs(paths, { ...loadOptions, ...(only && { only }), ...(!useCache && { cache: false }) });
   if (!result.ok) {
     printProblems(result.problems);
     return 1;
   }
-  const plan = await planOutput(paths.outDir, result.outputs, result.readFromOut, result.generatorNames);
+  const stamps = useCache ? outStamps(cache) : undefined;
+  const plan = await planOutput(paths.outDir, result.outputs, {
+    known: result.readFromOut,
+    ...(result.generatorNames && { generatorNames: result.generatorNames }),
+    ...(stamps && { stamps }),
+    exact: values.check,
+  });
   const summary = { customers: result.fleet.customers.length, servers: allServers(result.fleet).length };
   const counts = `${summary.customers} customers, ${summary.servers} servers`;
   // Only a run whose files are all in out/ now is remembered, under the inputs read before it ran and the lock it left.
@@ -94,10 +100,10 @@ async function generateOnce(): Promise<number> {
     return 1;
   }
 
-  await applyPlan(paths.outDir, plan);
+  await applyPlan(paths.outDir, plan, stamps);
   remember();
   console.log(`${pc.green('✓')} ${counts} → ${plan.writes.length} written, ${plan.unchanged.length} unchanged, ${plan.removals.length} removed (${elapsed()})`);
-  for (const file of plan.writes) console.log(`  ${pc.yellow(file.before === null ? 'new    ' : 'changed')} out/${file.path}`);
+  for (const file of plan.writes) console.log(`  ${pc.yellow(file.isNew ? 'new    ' : 'changed')} out/${file.path}`);
   for (const file of plan.removals) console.log(`  ${pc.red('removed')} out/${file.path}`);
   return 0;
 }

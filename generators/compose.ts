@@ -16,6 +16,7 @@ import {
 import { AGENT_STOP_GRACE_S, drainEnvironment, SESSION_SECRET_HOWTO, SESSION_SECRET_VARIABLE } from './agent-replicas.ts';
 import { GENERATED_MARKER, type GeneratedFile, type Generator } from './generator.ts';
 import { lockedCustomers, RUNTIME_CONFIG_FILE, RUNTIME_SCHEMA_FILE, TOOL_LOCKS_DIR } from './runtime-config.ts';
+import { rememberedRendering } from './output-memo.ts';
 import { nestedYaml } from './yaml-fragment.ts';
 
 export const COMPOSE_FILE = 'docker-compose.mcps.yml';
@@ -164,7 +165,8 @@ function agentReplicasOverride(fleet: Fleet): string {
     `  docker compose -f out/${COMPOSE_FILE} -f out/${AGENT_REPLICAS_FILE} --env-file mcp_credentials.env --profile <customer-id or all> up -d`,
     `Needs ${SESSION_SECRET_VARIABLE} (${SESSION_SECRET_HOWTO}) in mcp_credentials.env; other counts: --scale ${replicaService}=N.`,
   ];
-  return `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml({ services, networks: { [network]: { name: network } } })}`;
+  const document = { services, networks: { [network]: { name: network } } };
+  return rememberedRendering(AGENT_REPLICAS_FILE, [header, document], () => `${header.map((line) => `# ${line}`).join('\n')}\n\n${toComposeYaml(document)}`);
 }
 
 const COMPOSE_HEADER = [
@@ -182,7 +184,8 @@ function customerNetwork(customer: FleetCustomer): Record<string, unknown> {
 
 /** The compose files, from the agent's part and each customer's services and network as YAML entries. */
 function composeFiles(fleet: Fleet, parts: ComposePart[]): GeneratedFile[] {
-  const services = nestedYaml(toComposeYaml({ [fleet.agent.serviceName]: agentService(fleet) })) + parts.map((part) => part.services).join('');
+  const agent = { [fleet.agent.serviceName]: agentService(fleet) };
+  const services = rememberedRendering('compose agent service', agent, () => nestedYaml(toComposeYaml(agent))) + parts.map((part) => part.services).join('');
   const networks = parts.length === 0 ? ' {}\n' : `\n${parts.map((part) => part.network).join('')}`;
   return [
     { path: COMPOSE_FILE, content: `${COMPOSE_HEADER}\n\nservices:\n${services}networks:${networks}` },

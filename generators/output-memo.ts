@@ -6,6 +6,9 @@
  * file depends on besides the code, which the store's own key (the code fingerprint) covers.
  */
 
+import { serialize } from 'node:v8';
+import { hashOf } from '../cache/code-fingerprint.ts';
+
 /** Where remembered files are kept: a Map within one process, the cache's pack across processes. */
 export interface OutputMemoStore {
   get(key: string): string | undefined;
@@ -36,6 +39,16 @@ export function rememberedOutput(name: string, inputs: string, make: () => strin
   const content = make();
   store.set(key, content);
   return content;
+}
+
+/**
+ * The text `render` makes of `value`, remembered by the value itself (its structured-clone bytes, which tell key order,
+ * -0 and undefined apart): for fleet-wide documents that a customer's save seldom changes, yet that cost tens of ms
+ * to dump at 1,000 customers (js-yaml: the Swarm agent stack, the compose agent service and its replicas override).
+ * `value` must hold everything the text depends on.
+ */
+export function rememberedRendering(name: string, value: unknown, render: () => string): string {
+  return rememberedOutput(name, hashOf(serialize(value)), render);
 }
 
 /** Runs `work` with `memo` as the store (the cache's, for a run with one); the in-memory one otherwise. */

@@ -64,7 +64,14 @@ export function stillInOut(file: GeneratedFile, outDir: string): InOut | undefin
   return fileStamp(proof.file) === proof.stamp ? proof : undefined;
 }
 
-/** The hash of `file`'s content, from its proof when it has one (without reading it). */
+/** Hashes already taken, by file object: a run hashes a fleet-wide file to plan it and again to remember it. */
+const hashes = new WeakMap<GeneratedFile, string>();
+
+/** The hash of `file`'s content, from its proof when it has one (without reading it); each file is hashed once. */
 export function contentHash(file: GeneratedFile): string {
-  return proofOf(file)?.hash ?? hashOf(file.content);
+  const known = proofOf(file)?.hash ?? hashes.get(file);
+  if (known !== undefined) return known;
+  const hash = hashOf(file.content);
+  hashes.set(file, hash);
+  return hash;
 }

@@ -11,13 +11,14 @@ import { setImmediate } from 'node:timers/promises';
 import path from 'node:path';
 import { packPath, type CacheLocation } from '../cache/cache-location.ts';
 import { hashOf } from '../cache/code-fingerprint.ts';
-import { fileStamp, isSettled } from '../cache/file-stamp.ts';
+import { fileStamp } from '../cache/file-stamp.ts';
 import { PackCache } from '../cache/pack-cache.ts';
 import { inputKeyOf } from '../fleet/input-keys.ts';
 import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 import { withOutputMemo } from '../generators/output-memo.ts';
 import { fileInOut, withProof } from './file-in-out.ts';
+import { outStamps, recordRead, type OutStamps } from './out-stamps.ts';
 
 /** How much of a run came from the cache. */
 export interface IncrementalStats {
@@ -109,23 +110,16 @@ const memoKey = (fingerprint: string, name: string, key: string) => `${fingerpri
 const packOf = (cache: CacheLocation, name: string) => PackCache.at<unknown>(packPath(cache, `parts-${name}.pack`), cache.fingerprint);
 
 /**
- * The stamp (`cache/file-stamp.ts`) of each out/ file found to hold its part, with that part's hash: while the stamp
- * holds, the file is neither read nor hashed again (file-in-out.ts; ~0.25 s for the 2,000 part files at 1,000
- * customers). Taken after the read, so a write during the read shows as another stamp; stored only once settled.
- */
-const outStamps = (cache: CacheLocation) => PackCache.at<{ stamp: string; hash: string }>(packPath(cache, 'out-stamps.pack'), cache.fingerprint);
-
-/**
  * The part `ref` names, from `filesDir` when the file there still has the content it was made with: unread while the
- * file keeps the stamp it had when its hash was last found to match (file-in-out.ts), read and hashed otherwise.
- * `content` is set when the file was read.
+ * file keeps the settled stamp it had when its hash was last found to match (out-stamps.ts, file-in-out.ts; ~0.25 s
+ * for the 2,000 part files at 1,000 customers), read and hashed otherwise. `content` is set when the file was read.
  */
-function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: ReturnType<typeof outStamps>): { outPath: string; part: GeneratedFile; content?: string } | undefined {
+function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: OutStamps): { outPath: string; part: GeneratedFile; content?: string } | undefined {
   const outPath = `${asFiles.filePrefix}${ref.path}`;
   const file = path.resolve(filesDir, outPath);
   const known = stamps.get(file);
   const stamp = fileStamp(file);
-  if (stamp !== undefined && known?.stamp === stamp && known.hash === ref.hash) return { outPath, part: fileInOut(ref.path, { file, stamp, hash: ref.hash }) };
+  if (stamp !== undefined && known?.stamp === stamp && !known.fresh && known.hash === ref.hash) return { outPath, part: fileInOut(ref.path, { file, stamp, hash: ref.hash }) };
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -133,11 +127,10 @@ function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: s
     return undefined;
   }
   if (hashOf(content) !== ref.hash) return undefined;
-  // Stamped after the read: a write during it shows as another stamp next time.
-  const after = fileStamp(file);
-  if (after && isSettled(after)) stamps.set(file, { stamp: after, hash: ref.hash });
+  // Stamped after the read too: a write during it shows as another stamp.
+  recordRead(stamps, file, stamp, ref.hash);
   const part = { path: ref.path, content };
-  return { outPath, part: after === stamp && after !== undefined ? withProof(part, { file, stamp: after, hash: ref.hash }) : part, content };
+  return { outPath, part: stamp !== undefined && fileStamp(file) === stamp ? withProof(part, { file, stamp, hash: ref.hash }) : part, content };
 }
 
 /** Files read back per batch of {@link prefetchFileParts}, between which the loader thread's answer is taken in. */

@@ -10,3 +10,4 @@ export { generators } from '../generators/index.ts';
 export { hasProof } from './file-in-out.ts';
 export { generateOutputs } from './generate-run.ts';
 export { applyPlan, isClean, planOutput } from './output-plan.ts';
+export { outStamps } from './out-stamps.ts';

@@ -4,6 +4,7 @@
  */
 import type { Fleet } from '../../fleet/model.ts';
 import type { GeneratedFile, Generator } from '../generator.ts';
+import { rememberedRendering } from '../output-memo.ts';
 import { agentAbout, agentStack } from './agent-stack.ts';
 import { customerAbout, customerStack } from './customer-stack.ts';
 import { AGENT_STACK_FILE, customerStackFile } from './names.ts';
@@ -15,7 +16,10 @@ export function swarmFiles(fleet: Fleet): GeneratedFile[] {
   return [agentStackFile(fleet), ...customerStackFiles(fleet)];
 }
 
-const agentStackFile = (fleet: Fleet): GeneratedFile => ({ path: AGENT_STACK_FILE, content: renderStack(agentAbout(fleet), agentStack(fleet)) });
+function agentStackFile(fleet: Fleet): GeneratedFile {
+  const [about, stack] = [agentAbout(fleet), agentStack(fleet)];
+  return { path: AGENT_STACK_FILE, content: rememberedRendering(AGENT_STACK_FILE, [about, stack], () => renderStack(about, stack)) };
+}
 
 const customerStackFiles = (fleet: Fleet): GeneratedFile[] =>
   fleet.customers.map((customer) => ({ path: customerStackFile(customer), content: renderStack(customerAbout(customer), customerStack(customer, fleet)) }));

@@ -12,6 +12,7 @@ import { defaultPaths, PORTS_LOCK_FILE, type FleetPaths } from '../../../fleet/p
 import type { FleetCustomer } from '../../../fleet/model.ts';
 import type { GeneratedFile, Generator } from '../../../generators/index.ts';
 import { CACHE_DIR, type generateOutputs, type GenerateOptions, type GenerateRun } from '../../../output/generate-run.ts';
+import type { outStamps } from '../../../output/out-stamps.ts';
 import type { applyPlan, OutputPlan, planOutput } from '../../../output/output-plan.ts';
 import type { FleetFiles } from './fleet-model.ts';
 
@@ -26,6 +27,7 @@ export interface Pipeline {
   generateOutputs: typeof generateOutputs;
   planOutput: typeof planOutput;
   applyPlan: typeof applyPlan;
+  outStamps: typeof outStamps;
   registry: Generator[];
 }
 
@@ -35,8 +37,13 @@ export interface Pipeline {
  */
 export async function newProcess(): Promise<Pipeline> {
   vi.resetModules();
-  const [run, plan, index] = await Promise.all([import('../../../output/generate-run.ts'), import('../../../output/output-plan.ts'), import('../../../generators/index.ts')]);
-  return { generateOutputs: run.generateOutputs, planOutput: plan.planOutput, applyPlan: plan.applyPlan, registry: index.generators };
+  const [run, plan, stamps, index] = await Promise.all([
+    import('../../../output/generate-run.ts'),
+    import('../../../output/output-plan.ts'),
+    import('../../../output/out-stamps.ts'),
+    import('../../../generators/index.ts'),
+  ]);
+  return { generateOutputs: run.generateOutputs, planOutput: plan.planOutput, applyPlan: plan.applyPlan, outStamps: stamps.outStamps, registry: index.generators };
 }
 
 /** A fleet repository in a temp folder: package.json, customers/, fleet.config.ts, out/ and its cache folder. */
@@ -109,12 +116,16 @@ function readTree(dir: string): OutTree {
 /** A run that also wrote its plan, as `pnpm generate` does when the fleet is valid. */
 export type AppliedRun = GenerateRun & { plan?: OutputPlan };
 
-/** `pnpm generate`: generate, and on success plan the changes (with what the run read of out/, as cli/generate.ts does) and apply them. */
+/**
+ * `pnpm generate`: generate, and on success plan the changes (with what the run read of out/ and, with a cache, the
+ * stamps of out/'s files, as cli/generate.ts does) and apply them.
+ */
 export async function generateAndApply(pipeline: Pipeline, paths: FleetPaths, options: GenerateOptions): Promise<AppliedRun> {
   const run = await pipeline.generateOutputs(paths, options);
   if (!run.ok) return run;
-  const plan = await pipeline.planOutput(paths.outDir, run.outputs, run.readFromOut);
-  await pipeline.applyPlan(paths.outDir, plan);
+  const stamps = options.cache ? pipeline.outStamps(options.cache) : undefined;
+  const plan = await pipeline.planOutput(paths.outDir, run.outputs, { known: run.readFromOut, ...(stamps && { stamps }) });
+  await pipeline.applyPlan(paths.outDir, plan, stamps);
   return { ...run, plan };
 }
 

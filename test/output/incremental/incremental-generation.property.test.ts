@@ -239,8 +239,10 @@ describe('incremental generation with a damaged or shared cache', () => {
     }
     const stampPacks = readdirSync(repo.cacheDir, { recursive: true }).filter((name) => String(name).endsWith('out-stamps.pack'));
     expect(stampPacks).toHaveLength(1);
-    const fileGenerators = generators.filter((g) => g.incremental?.partsAreFiles).length;
-    expect(readPack(path.join(repo.cacheDir, String(stampPacks[0])), cache.fingerprint).size).toBe(model.customerCount * fileGenerators);
+    const records = readPack<{ stamp: string; hash: string; fresh?: true }>(path.join(repo.cacheDir, String(stampPacks[0])), cache.fingerprint);
+    // Every file of out/ has a settled record: the part files, and the fleet-wide files the plan read and found current.
+    expect([...records.keys()].map((file) => path.relative(repo.paths.outDir, file)).sort()).toEqual([...repo.outTree().keys()].sort());
+    expect([...records.values()].filter((record) => record.fresh)).toEqual([]);
 
     const trusted = await generate(await newProcess());
     expect(trusted.ok && trusted.stats).toEqual({ reused: allParts, made: 0 });
@@ -255,7 +257,7 @@ describe('incremental generation with a damaged or shared cache', () => {
     const [first] = [...repo.outTree().keys()].filter((file) => file.startsWith('k8s/customers/'));
     const before = readFileSync(path.join(repo.paths.outDir, first!), 'utf8');
     repo.write(`out/${first}`, before.replace(/[a-z]/, 'Z'));
-    await expect(generating.planOutput(repo.paths.outDir, run.ok ? run.outputs : new Map(), run.ok ? run.readFromOut : undefined)).rejects.toThrow(/was written while mcpfleet was generating/);
+    await expect(generating.planOutput(repo.paths.outDir, run.ok ? run.outputs : new Map(), { known: run.ok ? run.readFromOut : undefined })).rejects.toThrow(/was written while mcpfleet was generating/);
     repo.write(`out/${first}`, before);
     // Each customer's Kubernetes file, edited to the same length: only the stamp's times and the content tell the edit.
     const edited = [...repo.outTree().keys()].filter((file) => file.startsWith('k8s/customers/'));
@@ -277,7 +279,7 @@ describe('incremental generation with a damaged or shared cache', () => {
     for (const run of runs.slice(1)) expect(run.ok && run.outputs).toEqual(runs[0]!.ok && runs[0]!.outputs);
     // One of them writes out/ (two writers in one process would share temporary file names, which two processes don't).
     const [first] = runs;
-    if (first!.ok) await shared.applyPlan(repo.paths.outDir, await shared.planOutput(repo.paths.outDir, first!.outputs, first!.readFromOut));
+    if (first!.ok) await shared.applyPlan(repo.paths.outDir, await shared.planOutput(repo.paths.outDir, first!.outputs, { known: first!.readFromOut }));
 
     const reference = await fromScratch(shared, model.files(), repo.portsLock(), generatorsIn(shared));
     const after = await generate(shared);
