@@ -14,7 +14,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import type { CompiledText } from './compiled-code.ts';
+import { compiledOrCompile, type CompiledModule, type CompiledText } from './compiled-code.ts';
 
 const SHA_LENGTH = 64;
 
@@ -32,6 +32,23 @@ export function runWithCodeCache(compiled: CompiledText, shared: ReadonlyMap<str
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, compiled.file, path.dirname(compiled.file));
   return { exports: module.exports, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+}
+
+/**
+ * The exports of `module` compiled and run with its code cache, or undefined when there is no compiled file (compiled
+ * code is off, or it could not be made) or it does not run: the caller then imports the sources. The modules it shares
+ * with its caller (compiled-code.ts) are imported first, by their file URLs, as the caller has them.
+ */
+export async function runCompiled(module: CompiledModule): Promise<Record<string, unknown> | undefined> {
+  const compiled = await compiledOrCompile(module);
+  if (!compiled) return undefined;
+  try {
+    const shared = new Map(await Promise.all(requiredFileUrls(compiled).map(async (url) => [url, await import(url)] as const)));
+    return runWithCodeCache(compiled, shared).exports;
+  } catch {
+    // A compiled file that does not run (it was checked whole, so this is not expected): the sources serve.
+    return undefined;
+  }
 }
 
 /** The file URLs `compiled` requires: the modules to hand to {@link runWithCodeCache} as `shared`. */

@@ -1,6 +1,6 @@
 /**
  * The fingerprint of everything besides a fleet's own files that can change what generation produces: the sources of
- * schema/, mcp-types/, fleet/, generators/, templates/, output/ and cache/, the installed package versions (the
+ * schema/, mcp-types/, fleet/, generators/, templates/, output/, cache/ and cli/, the installed package versions (the
  * lockfile and package.json) and the Node version. A cache entry made under another fingerprint is never used.
  */
 import { createHash } from 'node:crypto';
@@ -8,8 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folders whose code decides what a fleet generates. */
-export const GENERATION_CODE_DIRS = ['schema', 'mcp-types', 'fleet', 'generators', 'templates', 'output', 'cache'] as const;
+/**
+ * The folders whose code decides what a fleet generates, and cli/: `pnpm generate` is compiled whole
+ * (cache/compiled-code.ts), and a compiled file may only be made of folders the fingerprint covers.
+ */
+export const GENERATION_CODE_DIRS = ['schema', 'mcp-types', 'fleet', 'generators', 'templates', 'output', 'cache', 'cli'] as const;
 /** Files beside them that pin the packages the code runs on. */
 const PACKAGE_FILES = ['package.json', 'pnpm-lock.yaml'];
 /** Bumped when the cache's own layout changes. */

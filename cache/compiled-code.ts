@@ -36,6 +36,7 @@ export const COMPILED_ENTRIES = {
   schema: 'schema/index.ts',
   secretScan: 'fleet/secret-scan.ts',
   loaderThread: 'fleet/module-loader/worker.ts',
+  generateCli: 'cli/generate-main.ts',
 } as const;
 export type CompiledModule = keyof typeof COMPILED_ENTRIES;
 
@@ -49,10 +50,13 @@ export type CompiledModule = keyof typeof COMPILED_ENTRIES;
  * The CLIs' shared modules (`fleet/module-loader/`) stay outside the first two: the thread a CLI starts must be the one
  * the pipeline uses.
  */
-const BUILDS: Array<{ modules: CompiledModule[]; format: 'cjs' | 'esm'; dynamicImport: boolean; isShared: (file: string) => boolean }> = [
+const BUILDS: Array<{ modules: CompiledModule[]; format: 'cjs' | 'esm'; dynamicImport: boolean; isShared: (file: string) => boolean; define?: Record<string, string> }> = [
   { modules: ['pipeline'], format: 'cjs', dynamicImport: false, isShared: (file) => file.startsWith(SHARED_DIR) },
   { modules: ['schema', 'secretScan'], format: 'esm', dynamicImport: false, isShared: (file) => file.startsWith(SHARED_DIR) },
   { modules: ['loaderThread'], format: 'esm', dynamicImport: true, isShared: (file) => file.startsWith(SHARED_DIR) && file.endsWith('.mjs') },
+  // `pnpm generate` whole, the pipeline and the loader thread's CLI side inside: it shares nothing, so it needs no
+  // copy of the pipeline of its own (output/load-pipeline.ts).
+  { modules: ['generateCli'], format: 'cjs', dynamicImport: false, isShared: () => false, define: { MCPFLEET_PIPELINE_BUNDLED: 'true' } },
 ];
 const FORMAT_OF = new Map(BUILDS.flatMap((build) => build.modules.map((module) => [module, build.format] as const)));
 
@@ -68,6 +72,12 @@ const HEADER = /^\/\/ mcpfleet-compiled ([0-9a-f]{64}) ([0-9a-f]{64})\n/;
 const SHARED_DIR = path.join(TOOL_ROOT, 'fleet', 'module-loader') + path.sep;
 /** Own files a bundle may be made of: the folders the fingerprint covers. */
 const KEYED_DIRS = GENERATION_CODE_DIRS.map((dir) => path.join(TOOL_ROOT, dir) + path.sep);
+
+/**
+ * `require` for an ES module bundle. Its `import.meta.url` is written in two pieces: a build rewrites every
+ * `import.meta.url` in the sources it bundles (toolSources), this file's among them when `pnpm generate` is compiled.
+ */
+const ESM_REQUIRE_BANNER = "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import." + 'meta.url);';
 
 /** Off when `MCPFLEET_COMPILED=off`: every module is imported from its sources. */
 export const compiledCodeEnabled = () => process.env.MCPFLEET_COMPILED !== 'off';
@@ -147,7 +157,7 @@ export function readIntact(file: string, key: string): CompiledText | undefined 
 export async function compileAll(key: string, dir = COMPILED_DIR): Promise<void> {
   const esbuild = await import('esbuild');
   const results = await Promise.all(
-    BUILDS.map(({ modules, format, dynamicImport, isShared }) =>
+    BUILDS.map(({ modules, format, dynamicImport, isShared, define }) =>
       esbuild.build({
         entryPoints: Object.fromEntries(modules.map((module) => [module, path.join(TOOL_ROOT, COMPILED_ENTRIES[module])])),
         outdir: dir,
@@ -161,9 +171,10 @@ export async function compileAll(key: string, dir = COMPILED_DIR): Promise<void>
         logLevel: 'silent',
         minifyWhitespace: true,
         ...(!dynamicImport && { supported: { 'dynamic-import': false } }),
+        ...(define && { define }),
         // esbuild finds its binary from its own package; tsx registers itself.
         external: ['esbuild', 'tsx'],
-        ...(format === 'esm' && { banner: { js: "import { createRequire as __mcpfleetRequire } from 'node:module';\nconst require = __mcpfleetRequire(import.meta.url);" } }),
+        ...(format === 'esm' && { banner: { js: ESM_REQUIRE_BANNER } }),
         plugins: [toolSources(isShared)],
       }),
     ),

@@ -3,11 +3,13 @@
  * can be (`cache/compiled-code.ts`, `cache/code-cache.ts`: ~0.1 s instead of ~1 s through tsx at 1,000 customers),
  * from its sources otherwise.
  */
-import { requiredFileUrls, runWithCodeCache } from '../cache/code-cache.ts';
-import { compiledOrCompile } from '../cache/compiled-code.ts';
+import { runCompiled } from '../cache/code-cache.ts';
 
 /** What the CLIs take from the pipeline. */
 export type Pipeline = typeof import('./pipeline.ts');
+
+/** Set (to true) by the build of a CLI that is compiled together with the pipeline (cache/compiled-code.ts). */
+declare const MCPFLEET_PIPELINE_BUNDLED: boolean | undefined;
 
 let pipeline: Promise<Pipeline> | undefined;
 
@@ -18,16 +20,8 @@ export function loadPipeline(): Promise<Pipeline> {
 }
 
 async function importPipeline(): Promise<Pipeline> {
-  const compiled = await compiledOrCompile('pipeline');
-  if (compiled) {
-    try {
-      // The modules it shares with the CLI (the loader thread's state) are the CLI's own, imported through tsx.
-      const urls = requiredFileUrls(compiled);
-      const shared = new Map(await Promise.all(urls.map(async (url) => [url, await import(url)] as const)));
-      return runWithCodeCache(compiled, shared).exports as unknown as Pipeline;
-    } catch {
-      // A compiled file that does not run (it was checked whole, so this is not expected): the sources serve.
-    }
-  }
-  return import('./pipeline.ts');
+  // A compiled CLI has the pipeline inside, sharing its modules (the loader thread's state) with the CLI's own code.
+  if (typeof MCPFLEET_PIPELINE_BUNDLED !== 'undefined' && MCPFLEET_PIPELINE_BUNDLED) return import('./pipeline.ts');
+  // Otherwise the modules it shares with the CLI are the CLI's own, imported through tsx (see runCompiled).
+  return ((await runCompiled('pipeline')) as Pipeline | undefined) ?? import('./pipeline.ts');
 }

@@ -46,6 +46,16 @@ describe('compiled code (cache/compiled-code.ts)', () => {
     for (const [file, content] of fromSources) expect(fromCompiled.get(file), file).toBe(content);
   }, 120_000);
 
+  it('compiles `pnpm generate` whole: the pipeline inside, nothing shared by file URL, its command exported', () => {
+    const text = readIntact(compiledFile('generateCli', key, dir), key)!;
+    // Its loader-thread side and its pipeline are one copy, its own: no module is left to import by file URL.
+    expect(requiredFileUrls(text)).toEqual([]);
+    expect(text.text).toContain('generateOutputs');
+    // Evaluating it defines the command and runs nothing (main() does, with the process's arguments).
+    const { exports } = runWithCodeCache(text, new Map());
+    expect(typeof exports.main).toBe('function');
+  });
+
   it('a file that is missing, of another key, truncated, edited or without its header is not intact', () => {
     const original = readFileSync(compiledFile('schema', key, dir), 'utf8');
     const damaged = path.join(dir, 'damaged.mjs');
