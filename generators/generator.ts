@@ -62,7 +62,10 @@ export interface IncrementalGeneration<Part = unknown> {
 /** `fleet` narrowed to some of its customers, as `customerParts` of an incremental run sees it. */
 export function fleetOf(fleet: Fleet, customers: FleetCustomer[]): Fleet {
   const keys = new Set(customers.flatMap((customer) => customer.servers.map((server) => server.key)));
-  return { ...fleet, customers, ports: Object.fromEntries(Object.entries(fleet.ports).filter(([key]) => keys.has(key))) };
+  // In the fleet's order, without an entry pair for each of its thousands of ports (one customer's run asks for a few).
+  const ports: Record<string, number> = {};
+  for (const key of Object.keys(fleet.ports)) if (keys.has(key)) ports[key] = fleet.ports[key]!;
+  return { ...fleet, customers, ports };
 }
 
 /** The marker at the top of every generated file that can carry a comment. */
