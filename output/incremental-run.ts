@@ -18,7 +18,7 @@ import type { Fleet, FleetCustomer } from '../fleet/model.ts';
 import { fleetOf, type GeneratedFile, type Generator, type IncrementalGeneration } from '../generators/generator.ts';
 import { withOutputMemo } from '../generators/output-memo.ts';
 import { fileInOut, withProof } from './file-in-out.ts';
-import { outStamps, recordRead, type OutStamps } from './out-stamps.ts';
+import { outStamps, recordedContent, recordRead, type OutStamps } from './out-stamps.ts';
 
 /** How much of a run came from the cache. */
 export interface IncrementalStats {
@@ -120,9 +120,9 @@ const packOf = (cache: CacheLocation, name: string) => PackCache.at<unknown>(pac
 function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: string, stamps: OutStamps): { outPath: string; part: GeneratedFile; content?: string } | undefined {
   const outPath = `${asFiles.filePrefix}${ref.path}`;
   const file = path.resolve(filesDir, outPath);
-  const known = stamps.get(file);
   const stamp = fileStamp(file);
-  if (stamp !== undefined && known?.stamp === stamp && !known.fresh && known.hash === ref.hash) return { outPath, part: fileInOut(ref.path, { file, stamp, hash: ref.hash }) };
+  const recorded = recordedContent(stamps, file, stamp);
+  if (stamp !== undefined && recorded?.settled && recorded.hash === ref.hash) return { outPath, part: fileInOut(ref.path, { file, stamp, hash: ref.hash }) };
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -131,9 +131,9 @@ function readFilePart(asFiles: { filePrefix: string }, ref: FileRef, filesDir: s
   }
   if (hashOf(content) !== ref.hash) return undefined;
   // Stamped after the read too: a write during it shows as another stamp.
-  recordRead(stamps, file, stamp, ref.hash);
+  const kept = recordRead(stamps, file, stamp, ref.hash);
   const part = { path: ref.path, content };
-  return { outPath, part: stamp !== undefined && fileStamp(file) === stamp ? withProof(part, { file, stamp, hash: ref.hash }) : part, content };
+  return { outPath, part: kept && stamp !== undefined ? withProof(part, { file, stamp, hash: ref.hash }) : part, content };
 }
 
 /** Files read back per batch of {@link prefetchFileParts}, between which the loader thread's answer is taken in. */

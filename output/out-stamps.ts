@@ -30,17 +30,22 @@ export type OutStamps = PackCache<OutRecord>;
 /** The records of the cache at `cache`. */
 export const outStamps = (cache: CacheLocation): OutStamps => PackCache.at<OutRecord>(packPath(cache, 'out-stamps.pack'), cache.fingerprint);
 
-/** What `file` (absolute) holds by its record, when it still has the recorded stamp. */
-export function recordedContent(stamps: OutStamps, file: string): { hash: string; settled: boolean } | undefined {
+/** What `file` (absolute) holds by its record, when its stamp now (`stamp`, taken by the caller) is the recorded one. */
+export function recordedContent(stamps: OutStamps, file: string, stamp: string | undefined): { hash: string; settled: boolean } | undefined {
   const record = stamps.get(file);
-  if (!record || fileStamp(file) !== record.stamp) return undefined;
+  if (!record || stamp !== record.stamp) return undefined;
   return { hash: record.hash, settled: !record.fresh };
 }
 
-/** Records that `file` (absolute), read with the stamp `before`, held content hashing to `hash`: when it still has that stamp and it has settled. */
-export function recordRead(stamps: OutStamps, file: string, before: string | undefined, hash: string): void {
+/**
+ * After `file` (absolute) was read with the stamp `before` and its content hashed to `hash`: true when it still has that
+ * stamp (nothing wrote it during the read), and then, once the stamp has settled, recorded.
+ */
+export function recordRead(stamps: OutStamps, file: string, before: string | undefined, hash: string): boolean {
   const after = fileStamp(file);
-  if (after !== undefined && after === before && isSettled(after)) stamps.set(file, { stamp: after, hash });
+  const kept = after !== undefined && after === before;
+  if (kept && isSettled(after)) stamps.set(file, { stamp: after, hash });
+  return kept;
 }
 
 /** Records the files just written under `outDir` (paths relative to it), each with its stamp now. */

@@ -65,7 +65,9 @@ export async function planOutput(outDir: string, outputs: Map<string, GeneratedF
     }
     const target = path.join(outDir, file.path);
     const knownContent = known?.get(file.path);
-    const recorded = knownContent === undefined && stamps ? recordedContent(stamps, target) : undefined;
+    // One stamp for both: what the record says of the file, and what a read of it may record.
+    const stamp = stamps && knownContent === undefined ? fileStamp(target) : undefined;
+    const recorded = stamps && stamp !== undefined ? recordedContent(stamps, target, stamp) : undefined;
     if (recorded) {
       const same = recorded.hash === contentHash(file);
       if (same && recorded.settled) {
@@ -77,7 +79,6 @@ export async function planOutput(outDir: string, outputs: Map<string, GeneratedF
         continue;
       }
     }
-    const stampBefore = stamps && knownContent === undefined ? fileStamp(target) : undefined;
     const before = knownContent ?? readIfExists(target);
     // A file out/ does not hold is written without its content being asked for here (a part file is read only when
     // written or compared: file-in-out.ts).
@@ -86,7 +87,7 @@ export async function planOutput(outDir: string, outputs: Map<string, GeneratedF
       continue;
     }
     plan.unchanged.push(file.path);
-    if (stamps && stampBefore !== undefined) recordRead(stamps, target, stampBefore, contentHash(file));
+    if (stamps && stamp !== undefined) recordRead(stamps, target, stamp, contentHash(file));
   }
   const produced = new Set(files.map((f) => f.path));
   for (const [name, paths] of Object.entries(previous)) {
